@@ -1,0 +1,249 @@
+/*
+ * The control link: a ZeroMQ DEALER socket connected to the control plane's
+ * ROUTER, one msgpack message (shared/ipc.h) per ZeroMQ message. Polled
+ * without blocking from the service loop. HELLO is repeated every second
+ * until acknowledged, and again after every reconnect (socket monitor), so
+ * either side may restart.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <zmq.h>
+
+#include "dp.h"
+#include "ipc.h"
+#include "log.h"
+
+#define RX_PER_SERVICE 64
+
+static void *zctx, *zsock, *zmon;
+static uint64_t next_hello;
+static uint64_t n_rx_bad;
+
+static void
+send_msg(const struct ipc_msg *m)
+{
+	uint8_t buf[IPC_MSG_MAX];
+	int n = ipc_encode(m, buf, sizeof(buf));
+	if (n < 0) {
+		log_warnx("cplink: cannot encode %s: %s", ipc_type_name(m->type), ipc_strerror(n));
+		return;
+	}
+	/* A full send queue drops the message (counted by ZeroMQ HWM); never block. */
+	zmq_send(zsock, buf, (size_t)n, ZMQ_DONTWAIT);
+}
+
+static void
+send_error(uint32_t ref_type, uint32_t sess, int code)
+{
+	struct ipc_msg m = { .type = IPC_ERROR };
+	m.u.error.ref_type = ref_type;
+	m.u.error.sess = sess;
+	m.u.error.code = (uint32_t)(code < 0 ? -code : code);
+	snprintf(m.u.error.text, sizeof(m.u.error.text), "%s", ipc_strerror(code));
+	send_msg(&m);
+}
+
+static void
+send_hello(void)
+{
+	struct ipc_msg m = { .type = IPC_HELLO };
+	m.u.hello.schema = IPC_SCHEMA_VERSION;
+	snprintf(m.u.hello.name, sizeof(m.u.hello.name), "%s", dp.conf.name);
+	m.u.hello.boot_id = dp.boot_id;
+	m.u.hello.n_workers = dp.n_workers;
+	m.u.hello.max_sessions = dp.conf.max_sessions;
+	send_msg(&m);
+}
+
+int
+dp_cplink_init(void)
+{
+	int zero = 0, hwm = 100000, ivl = 1000;
+	zctx = zmq_ctx_new();
+	zsock = zctx ? zmq_socket(zctx, ZMQ_DEALER) : NULL;
+	if (!zsock)
+		return -1;
+	zmq_setsockopt(zsock, ZMQ_LINGER, &zero, sizeof(zero));
+	zmq_setsockopt(zsock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+	zmq_setsockopt(zsock, ZMQ_RCVHWM, &hwm, sizeof(hwm));
+	zmq_setsockopt(zsock, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl));
+	if (zmq_socket_monitor(zsock, "inproc://cplink-mon",
+		ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) != 0)
+		return -1;
+	zmon = zmq_socket(zctx, ZMQ_PAIR);
+	if (!zmon || zmq_connect(zmon, "inproc://cplink-mon") != 0)
+		return -1;
+	if (zmq_connect(zsock, dp.conf.control) != 0) {
+		log_warnx("cplink: connect %s: %s", dp.conf.control, zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	log_info("cplink: connecting to %s", dp.conf.control);
+	return 0;
+}
+
+/* Connection events: on every (re)connect the control plane must hear HELLO. */
+static void
+poll_monitor(void)
+{
+	zmq_msg_t ev;
+	zmq_msg_init(&ev);
+	while (zmq_msg_recv(&ev, zmon, ZMQ_DONTWAIT) >= 0) {
+		uint16_t id = 0;
+		if (zmq_msg_size(&ev) >= 2)
+			memcpy(&id, zmq_msg_data(&ev), 2);
+		zmq_msg_recv(&ev, zmon, ZMQ_DONTWAIT);	/* second frame: endpoint */
+		if (id == ZMQ_EVENT_DISCONNECTED || id == ZMQ_EVENT_CONNECTED) {
+			dp.cp_up = false;
+			next_hello = 0;
+		}
+	}
+	zmq_msg_close(&ev);
+}
+
+static void
+send_stats(uint32_t cookie, bool info)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < dp.conf.max_sessions; i++) {
+		const struct dp_session *s = dp.sessions[i];
+		if (!s)
+			continue;
+		struct ipc_msg m;
+		if (info)
+			dp_session_info_fill(s, cookie, &m);
+		else
+			dp_session_stats_fill(s, cookie, &m);
+		send_msg(&m);
+		n++;
+	}
+	struct ipc_msg done = { .type = IPC_STATS_DONE };
+	done.u.stats_done.cookie = cookie;
+	done.u.stats_done.n_sessions = n;
+	send_msg(&done);
+}
+
+static void
+dispatch(const struct ipc_msg *m)
+{
+	uint32_t sess = 0;
+	int err;
+	switch (m->type) {
+	case IPC_HELLO_ACK:
+		if (m->u.hello_ack.schema != IPC_SCHEMA_VERSION) {
+			send_error(m->type, 0, IPC_E_BAD_VALUE);
+			return;
+		}
+		if (!dp.cp_up)
+			log_info("cplink: control plane accepted us");
+		dp.cp_up = true;
+		return;
+	case IPC_STATS_REQ:
+		send_stats(m->u.stats_req.cookie, false);
+		return;
+	case IPC_RESYNC_REQ:
+		send_stats(m->u.resync_req.cookie, true);
+		return;
+	case IPC_INJECT: {
+		const struct ipc_inject *in = &m->u.inject;
+		err = dp_slow_inject(ipc_addr_to_v4(&in->dst_addr), rte_cpu_to_be_16(in->dst_port),
+			ipc_addr_to_v4(&in->src_addr), rte_cpu_to_be_16(in->src_port),
+			in->payload.b, in->payload.len);
+		break;
+	}
+	default:
+		if (!ipc_type_is_cp2dp(m->type)) {
+			err = IPC_E_DIRECTION;
+			break;
+		}
+		err = dp_session_apply(m, &sess);
+		break;
+	}
+	if (err)
+		send_error(m->type, sess, err);
+}
+
+static void
+poll_socket(void)
+{
+	uint8_t buf[IPC_MSG_MAX];
+	struct ipc_msg m;
+	for (int i = 0; i < RX_PER_SERVICE; i++) {
+		int n = zmq_recv(zsock, buf, sizeof(buf), ZMQ_DONTWAIT);
+		if (n < 0)
+			return;
+		int err = n > (int)sizeof(buf) ? -IPC_E_TOO_LONG : ipc_decode(buf, (size_t)n, &m);
+		if (err) {
+			n_rx_bad++;
+			send_error(0, 0, err);
+			continue;
+		}
+		dispatch(&m);
+	}
+}
+
+void
+dp_cplink_service(uint64_t now)
+{
+	poll_monitor();
+	if (!dp.cp_up && now >= next_hello) {
+		send_hello();
+		next_hello = now + dp.tsc_hz;
+	}
+	poll_socket();
+}
+
+void
+dp_cplink_send_punt(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
+	const uint8_t *payload, uint16_t len)
+{
+	struct ipc_msg m = { .type = IPC_PUNT };
+	ipc_addr_from_v4(&m.u.punt.src_addr, src);
+	ipc_addr_from_v4(&m.u.punt.dst_addr, dst);
+	m.u.punt.src_port = rte_be_to_cpu_16(sport);
+	m.u.punt.dst_port = rte_be_to_cpu_16(dport);
+	if (len > sizeof(m.u.punt.payload.b))
+		len = sizeof(m.u.punt.payload.b);
+	m.u.punt.payload.len = len;
+	memcpy(m.u.punt.payload.b, payload, len);
+	send_msg(&m);
+}
+
+void
+dp_cplink_send_event(const struct dp_event *ev)
+{
+	struct ipc_msg m = { .type = IPC_EVENT };
+	const struct dp_session *s = dp_session_get(ev->sess);
+	m.u.event.sess = ev->sess;
+	m.u.event.gen = ev->gen;
+	m.u.event.kind = ev->kind;
+	m.u.event.key_id = ev->key_id;
+	m.u.event.value = ev->value;
+	uint32_t addr = ev->addr;
+	uint16_t port = ev->port;
+	if (!addr && s && s->gen == ev->gen) {
+		addr = s->dyn.peer_addr;
+		port = s->dyn.peer_port;
+	}
+	ipc_addr_from_v4(&m.u.event.addr, addr);
+	m.u.event.port = rte_be_to_cpu_16(port);
+	send_msg(&m);
+}
+
+uint64_t
+dp_cplink_rx_bad(void)
+{
+	return n_rx_bad;
+}
+
+void
+dp_cplink_fini(void)
+{
+	if (zmon)
+		zmq_close(zmon);
+	if (zsock)
+		zmq_close(zsock);
+	if (zctx)
+		zmq_ctx_term(zctx);
+}
