@@ -185,8 +185,8 @@ NUM_DIRECTIVE(d_mtu, mtu, 576u, 9000u)
 
 static const struct directive directives[] = {
 	{ "name", 1, 1, d_name },
-	{ "outside", 2, 5, d_outside },
-	{ "inside", 2, 5, d_inside },
+	{ "outside", 1, 4, d_outside },
+	{ "inside", 1, 4, d_inside },
 	{ "route", 3, 3, d_route },
 	{ "udp-port", 1, 1, d_udp_port },
 	{ "control", 1, 1, d_control },

@@ -176,7 +176,8 @@ dp_neigh_service(uint64_t now)
 			struct rte_ether_hdr *eh = rte_pktmbuf_mtod(h.m, struct rte_ether_hdr *);
 			rte_ether_addr_copy(&mac, &eh->dst_addr);
 			dp_tx_enqueue(lc, h.role, h.m);
-		} else if (now - h.since > dp.tsc_hz * HOLD_TIMEOUT_S) {
+		} else if ((int64_t)(now - h.since) > (int64_t)(dp.tsc_hz * HOLD_TIMEOUT_S)) {
+			/* signed: a packet held later in this iteration is newer than now */
 			dp_drop(lc, DP_DROP_neigh_unresolved, h.m);
 		} else {
 			maybe_request(h.role, h.ip, now);

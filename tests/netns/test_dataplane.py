@@ -266,8 +266,10 @@ class DataplaneTest:
         self.n_workers = max(1, len(self.lcore_list) - 1)
 
     # -- reporting --
-    def check(self, name, ok, detail=''):
+    def check(self, name, ok, detail='', ok_detail=None):
+        """Prints PASS/FAIL; detail explains a failure (and a pass unless ok_detail is given)."""
         if ok:
+            detail = detail if ok_detail is None else ok_detail
             print('PASS %s%s' % (name, (' (%s)' % detail) if detail else ''), flush=True)
             self.passed.append(name)
         else:
@@ -307,6 +309,19 @@ class DataplaneTest:
                 pass
         self.logf.write(('==== dataplane exited with %r\n' % self.proc.returncode).encode())
         self.logf.flush()
+
+    def wait_hello(self, timeout, newer_than=None, not_boot=None):
+        """Next HELLO (optionally with a boot_id other than not_boot); None on timeout or exit."""
+        nh = len(self.cp.hellos) if newer_than is None else newer_than
+        end = time.monotonic() + timeout
+        while time.monotonic() < end and self.dp_alive():
+            h = self.cp.wait_hello(timeout=min(0.5, end - time.monotonic()), newer_than=nh)
+            if h is None:
+                continue
+            nh += 1
+            if not_boot is None or h['boot_id'] != not_boot:
+                return h
+        return None
 
     # -- helpers --
     def cp_errors(self):
@@ -363,6 +378,18 @@ class DataplaneTest:
                 replies.append(got)
         return replies, problems
 
+    def drops_safe(self):
+        try:
+            return self.tele.drops()
+        except Exception:
+            return {}
+
+    def drop_diff(self, before):
+        """Drop counters that changed since before, as text (for failure details)."""
+        after = self.drops_safe()
+        d = {k: after.get(k, 0) - before.get(k, 0) for k in after if after.get(k, 0) != before.get(k, 0)}
+        return 'drops meanwhile %s' % d
+
     def wait_counter(self, before, name, want, timeout=3.0):
         """Polls /dpvpn/drops until counter name reached before+want; then settles; returns after."""
         end = time.monotonic() + timeout
@@ -381,10 +408,10 @@ class DataplaneTest:
     def t_start(self):
         self.cp = ControlPlane(self.a.endpoint)
         self.start_dp()
-        h = self.cp.wait_hello(timeout=30)
+        h = self.wait_hello(30)
         if h is None:
-            self.check('dataplane_hello', False, 'no HELLO within 30 s (dataplane %s)' %
-                       ('running' if self.dp_alive() else 'exited with %r' % self.proc.returncode))
+            self.check('dataplane_hello', False, 'no HELLO within 30 s' if self.dp_alive() else
+                       'no HELLO; dataplane exited with %r' % self.proc.returncode)
             return False
         self.boot_id = h['boot_id']
         p = []
@@ -400,8 +427,9 @@ class DataplaneTest:
         # The dataplane repeats HELLO every second until acked: make sure it stopped.
         time.sleep(1.5)
         self.cp.pump(0)
-        n = sum(1 for x in self.cp.hellos if x[2]['boot_id'] == self.boot_id)
-        self.check('hello_stops_after_ack', n <= 2, '%d HELLOs' % n)
+        ts = [x[0] for x in self.cp.hellos if x[2]['boot_id'] == self.boot_id]
+        self.check('hello_stops_after_ack', len(ts) <= 2, '%d HELLOs at +%s s' % (
+            len(ts), ', +'.join('%.3f' % (t - ts[0]) for t in ts)))
         return True
 
     def t_icmp(self):
@@ -418,12 +446,15 @@ class DataplaneTest:
         p, errs = self.new_peer(sess, cipher, peer_id, '10.99.0.%d' % (10 + sess), v1=v1)
         if errs:
             return self.check(name, False, '; '.join(errs))
+        d0 = self.drops_safe()
         replies, probs = self.echo(p, 20)
         pids = [h['pid'] for h, _ in replies]
         for h, _ in replies:
             probs.extend(p.header_problems(h, key_id=0))
         if pids != list(range(1, len(pids) + 1)):
-            probs.append('packet-ids %s, want 1,2,3...' % pids)
+            probs.append('packet-ids %s, want 1,2,3...' % short_list(pids))
+        if probs:
+            probs.append(self.drop_diff(d0))
         return self.check(name, len(replies) == 20 and not probs,
                           '%d/20 replies; %s' % (len(replies), '; '.join(dedup(probs)[:6])) if probs or len(replies) != 20
                           else '20/20, pids 1..20')
@@ -614,7 +645,7 @@ class DataplaneTest:
         # still working afterwards
         replies, probs = self.echo(p, 2)
         self.check('drop_session_still_works', len(replies) == 2 and not probs,
-                   '%d/2 %s' % (len(replies), '; '.join(probs)))
+                   '%d/2 %s' % (len(replies), '; '.join(probs)), '2/2 echo replies')
 
     def t_telemetry_script(self):
         name = 'dpdk_telemetry_py'
@@ -726,13 +757,14 @@ class DataplaneTest:
         replies, probs = self.echo(p, 8)
         pids = [h['pid'] for h, _ in replies]
         self.check('tx_lease_limit', len(replies) == 8 and pids == list(range(1, 9)) and not probs,
-                   '%d/8 replies, pids %s; %s' % (len(replies), pids, '; '.join(probs)))
+                   '%d/8 replies, pids %s; %s' % (len(replies), pids, '; '.join(probs)), 'pids 1..8')
         before = self.tele.drops()
         replies, probs = self.echo(p, 3, timeout=1.0)
         after = self.wait_counter(before, 'tx_lease_exhausted', 3, timeout=2.0)
         diff = {k: after.get(k, 0) - before.get(k, 0) for k in after if after.get(k, 0) != before.get(k, 0)}
         self.check('tx_lease_exhausted', not replies and diff == {'tx_lease_exhausted': 3},
-                   '%d replies came back (pids %s); drop changes %s' % (len(replies), [h['pid'] for h, _ in replies], diff))
+                   '%d replies came back (pids %s); drop changes %s' % (len(replies), [h['pid'] for h, _ in replies], diff),
+                   '3 replies dropped, tx_lease_exhausted +3')
         ev = self.cp.recv('EVENT', 2.0, match=lambda m: m['sess'] == sess and m['kind'] == ipc.EV_TX_LEASE_LOW)
         self.check('tx_lease_low_event', ev is not None and ev['gen'] == p.gen and ev['key_id'] == 0,
                    'no EVENT kind 4 for sess %d' % sess if ev is None else 'gen %d key_id %d value %d' %
@@ -742,7 +774,7 @@ class DataplaneTest:
         replies, probs = self.echo(p, 3)
         pids = [h['pid'] for h, _ in replies]
         self.check('tx_lease_extended', not errs and pids == [9, 10, 11] and not probs,
-                   '; '.join(errs + probs) + ' pids %s' % pids)
+                   '; '.join(errs + probs) + ' pids %s, want [9, 10, 11]' % pids, 'pids 9, 10, 11')
         return p
 
     def t_telemetry_json(self):
@@ -764,14 +796,16 @@ class DataplaneTest:
                 entries = entries[0]
             txt = json.dumps(lc)
             ok = isinstance(lc, (dict, list)) and len(entries) == len(self.lcore_list) and 'role' in txt
-            self.check('telemetry_lcores', ok, '%d entries for %d lcores: %s' % (len(entries), len(self.lcore_list), txt[:300]))
+            self.check('telemetry_lcores', ok, '%d entries for %d lcores, want one each with a role: %s' %
+                       (len(entries), len(self.lcore_list), txt[:300]), txt[:160])
         except Exception as e:
             self.check('telemetry_lcores', False, str(e))
         try:
             ss = self.tele.query('/dpvpn/sessions')
             ints = set(v for v in flat_values(ss) if isinstance(v, int))
             ok = isinstance(ss, (dict, list)) and set(live) <= ints
-            self.check('telemetry_sessions', ok, 'live %s, JSON %s' % (live, json.dumps(ss)[:300]))
+            self.check('telemetry_sessions', ok, 'live sessions %s not all listed: %s' % (live, json.dumps(ss)[:300]),
+                       json.dumps(ss)[:160])
         except Exception as e:
             self.check('telemetry_sessions', False, str(e))
         sess = live[0] if live else 0
@@ -784,9 +818,8 @@ class DataplaneTest:
                 probs.append('not an object')
             if CLI_ADDR not in txt:
                 probs.append('peer address missing')
-            if p and not re.search(re.escape(p.cipher), txt, re.I) and not re.search(
-                    p.cipher.replace('-', '.?'), txt, re.I):
-                probs.append('cipher name missing')
+            if p and not re.search(p.cipher.replace('-', '.?'), txt, re.I) and '"cipher' not in txt:
+                probs.append('no cipher of the keys (want the name %s or a "cipher" field)' % p.cipher)
             if p:
                 for kid, pair in p.keys.items():
                     for dk in pair:
@@ -806,18 +839,10 @@ class DataplaneTest:
         nh = len(self.cp.hellos)
         self.kill_dp()
         self.start_dp()
-        end = time.monotonic() + 30
-        h = None
-        while time.monotonic() < end:
-            h = self.cp.wait_hello(timeout=end - time.monotonic(), newer_than=nh)
-            if h is None:
-                break
-            nh += 1
-            if h['boot_id'] != old_boot:
-                break
-            h = None
+        h = self.wait_hello(30, newer_than=nh, not_boot=old_boot)
         if h is None:
-            return self.check('restart_hello', False, 'no HELLO with a new boot_id within 30 s')
+            return self.check('restart_hello', False, 'no HELLO with a new boot_id within 30 s (dataplane %s)' %
+                              ('running' if self.dp_alive() else 'exited with %r' % self.proc.returncode))
         self.check('restart_hello', True, 'boot_id %016x -> %016x' % (old_boot, h['boot_id']))
         self.boot_id = h['boot_id']
         for s in list(self.peers):
@@ -826,9 +851,12 @@ class DataplaneTest:
         start = self.lease_limit + 1
         errs = self.apply(p.session_add(), p.key_install(0, tx_pid_start=start, tx_pid_limit=start + 999,
                                                           rx_pid_floor=p.last_tx_pid))
+        d0 = self.drops_safe()
         replies, probs = self.echo(p, 5, timeout=3.0)
         pids = [h['pid'] for h, _ in replies]
         probs = errs + probs
+        if len(replies) != 5:
+            probs.append(self.drop_diff(d0))
         if any(x <= before_max for x in pids):
             probs.append('packet-id reused: %s <= %d' % (pids, before_max))
         if pids != list(range(start, start + len(pids))):
@@ -863,7 +891,8 @@ class DataplaneTest:
             return self.check('forwarding_after_garbage', False, 'no live session')
         replies, probs = self.echo(p, 3)
         self.check('forwarding_after_garbage', self.dp_alive() and len(replies) == 3 and not probs,
-                   '%d/3 %s%s' % (len(replies), '; '.join(probs), '' if self.dp_alive() else ' dataplane died'))
+                   '%d/3 %s%s' % (len(replies), '; '.join(probs), '' if self.dp_alive() else ' dataplane died'),
+                   '3/3 echo replies')
 
     # =========================================================================================
 
@@ -871,6 +900,7 @@ class DataplaneTest:
         self.extra_socks = []
         self.dead_peers = []
         if not self.t_start():
+            self.report_ipc()
             return
         steps = [
             self.t_icmp,
@@ -911,11 +941,14 @@ class DataplaneTest:
                 self.check('step_%s' % label, False, '%s: %s' % (type(e).__name__, e))
         else:
             self.check('dataplane_alive', self.dp_alive(), 'dataplane exited with %r' %
-                       (self.proc.returncode if self.proc else None))
+                       (self.proc.returncode if self.proc else None), 'still running')
+        self.report_ipc()
+
+    def report_ipc(self):
         self.cp.pump(0.1)
         unexpected = [m for m in self.cp.pending if m['type'] == 'ERROR']
         self.check('ipc_schema_strict', not self.cp.violations,
-                   '; '.join(self.cp.violations[:5]) or ('%d dp->cp messages' % sum(1 for x in self.cp.log if x[1] == 'rx')))
+                   '; '.join(dedup(self.cp.violations)[:5]) or ('%d dp->cp messages' % sum(1 for x in self.cp.log if x[1] == 'rx')))
         if unexpected:
             self.note('unconsumed ERRORs: %s' % [fmt_error(e) for e in unexpected])
 

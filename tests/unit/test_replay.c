@@ -344,7 +344,6 @@ static void
 test_random(unsigned seqs)
 {
 	struct ref f = { 0 };
-	struct dp_replay *r = malloc(dp_replay_size(65536));
 	unsigned fails = 0;
 
 	for (unsigned s = 0; s < seqs; s++) {
@@ -359,13 +358,16 @@ test_random(unsigned seqs)
 			t = rnd() % 2 ? 600 : 1 + rnd() % 100;
 			steps = 4000;
 		}
+		/* exact size per run, so valgrind/ASan see any overrun */
+		struct dp_replay *r = malloc(dp_replay_size(n));
+
 		ref_init(&f, n, t, floor);
 		dp_replay_init(r, n, t, floor);
 		fails += run_random(&f, r, steps, slow) >= 0;
+		free(r);
 	}
 	CHECK_EQ(fails, 0);
 	ref_init(&f, 1, 0, 0);
-	free(r);
 }
 
 /*
