@@ -15,13 +15,13 @@
 	_(replay) _(compressed) _(inner_bad) _(inner_spoof) _(no_route) _(c2c_denied) \
 	_(tx_no_key) _(tx_lease_exhausted) _(too_big) _(neigh_unresolved) \
 	_(neigh_hold_full) _(punt_full) _(handoff_full) _(slow_full) _(tx_full) \
-	_(no_mbuf) _(arp_bad) _(icmp_bad) _(cp_down)
+	_(no_mbuf) _(crypto_error) _(arp_bad) _(icmp_bad) _(cp_down)
 
 #define DP_FOREACH_STAT(_) \
 	_(rx_outside) _(rx_inside) _(tx_outside) _(tx_inside) _(decrypted) _(encrypted) \
 	_(pings_rx) _(pings_tx) _(occ_rx) _(punted) _(injected) _(handoff_sent) \
 	_(handoff_received) _(client_to_client) _(arp_replies) _(arp_requests) \
-	_(icmp_replies) _(busy_polls) _(busy_tsc)
+	_(icmp_replies) _(events_lost) _(busy_polls) _(busy_tsc)
 
 #define DP_ENUM_DROP(n) DP_DROP_##n,
 #define DP_ENUM_STAT(n) DP_STAT_##n,

@@ -20,18 +20,23 @@
 static void *zctx, *zsock, *zmon;
 static uint64_t next_hello;
 static uint64_t n_rx_bad;
+static uint64_t n_tx_fail;
 
-static void
+/* Returns 0, or -1 when the message could not be queued (never blocks). */
+static int
 send_msg(const struct ipc_msg *m)
 {
 	uint8_t buf[IPC_MSG_MAX];
 	int n = ipc_encode(m, buf, sizeof(buf));
 	if (n < 0) {
 		log_warnx("cplink: cannot encode %s: %s", ipc_type_name(m->type), ipc_strerror(n));
-		return;
+		return -1;
 	}
-	/* A full send queue drops the message (counted by ZeroMQ HWM); never block. */
-	zmq_send(zsock, buf, (size_t)n, ZMQ_DONTWAIT);
+	if (zmq_send(zsock, buf, (size_t)n, ZMQ_DONTWAIT) < 0) {
+		n_tx_fail++;
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -194,7 +199,7 @@ dp_cplink_service(uint64_t now)
 	poll_socket();
 }
 
-void
+int
 dp_cplink_send_punt(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
 	const uint8_t *payload, uint16_t len)
 {
@@ -207,7 +212,7 @@ dp_cplink_send_punt(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
 		len = sizeof(m.u.punt.payload.b);
 	m.u.punt.payload.len = len;
 	memcpy(m.u.punt.payload.b, payload, len);
-	send_msg(&m);
+	return send_msg(&m);
 }
 
 void
@@ -235,6 +240,12 @@ uint64_t
 dp_cplink_rx_bad(void)
 {
 	return n_rx_bad;
+}
+
+uint64_t
+dp_cplink_tx_fail(void)
+{
+	return n_tx_fail;
 }
 
 void

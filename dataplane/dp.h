@@ -43,6 +43,7 @@ struct dp_key {
 	uint32_t lease_low_at;		/* tx_pid at which to ask for more */
 	uint32_t lease_seq;		/* bumped by main on every lease */
 	uint32_t lease_seq_told;	/* owner: lease_seq it reported low for */
+	uint8_t wrap_told;		/* owner: tx_pid_wrap event sent */
 	struct dp_replay *replay;	/* rx window (owner) */
 };
 
@@ -64,6 +65,11 @@ struct dp_session {
 	uint32_t replay_window, replay_time_s;
 	struct dp_key *keys[8];		/* by key_id; at most DP_MAX_KEYS set */
 	uint8_t tx_key_id;		/* 0xFF = none */
+	/* service loop only: where the P_DATA_V1 address index points */
+	uint8_t v1_indexed;
+	uint16_t v1_port;
+	uint32_t v1_addr;
+	int32_t v1_pos;
 	struct dp_session_dyn dyn __rte_cache_aligned;
 };
 
@@ -97,6 +103,9 @@ struct dp_lcore {
 
 struct dp_port {
 	uint16_t port_id;
+	/* Set when the NIC has no TX queue to spare for the service loop: its
+	 * frames then go out through worker 0's queue via this ring. */
+	struct rte_ring *service_tx;
 	struct rte_ether_addr mac;
 	uint32_t addr, mask, gw;	/* network order */
 };
@@ -154,6 +163,8 @@ void dp_neigh_fini(void);
 /* txq.c */
 void dp_tx_enqueue(struct dp_lcore *lc, unsigned role, struct rte_mbuf *m);
 void dp_tx_flush(struct dp_lcore *lc);
+/* Worker 0: sends frames the service loop queued for ports without a spare TX queue. */
+unsigned dp_tx_relay_service(struct dp_lcore *lc);
 /* Fills L2 header for a frame leaving role towards next hop nh_ip, then sends or holds it. */
 void dp_tx_ip(struct dp_lcore *lc, unsigned role, uint32_t nh_ip, struct rte_mbuf *m);
 
@@ -215,11 +226,12 @@ int dp_slow_inject(uint32_t dst, uint16_t dport, uint32_t src, uint16_t sport,
 /* cplink.c: the ZeroMQ link to the control plane (service loop). */
 int dp_cplink_init(void);
 void dp_cplink_service(uint64_t now);
-void dp_cplink_send_punt(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
+int dp_cplink_send_punt(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
 	const uint8_t *payload, uint16_t len);
 void dp_cplink_send_event(const struct dp_event *ev);
 void dp_cplink_fini(void);
 uint64_t dp_cplink_rx_bad(void);
+uint64_t dp_cplink_tx_fail(void);
 
 /* loop.c */
 int dp_lcore_main(void *arg);

@@ -88,6 +88,8 @@ poll_worker(struct dp_lcore *lc, struct rte_mbuf **pkts)
 				dp_rx_inside(lc, pkts, n, true);
 		}
 	}
+	if (lc->worker == 0)
+		work += dp_tx_relay_service(lc);
 	dp_tx_flush(lc);
 	return work;
 }
@@ -114,10 +116,17 @@ dp_lcore_main(void *arg)
 			}
 		}
 		if (lc->service) {
+			/*
+			 * Offline while writing tables: the service loop waits for
+			 * grace periods (its own and rte_lpm's) and holds no reference
+			 * into the tables here, so it must not be waited for itself.
+			 */
+			rte_rcu_qsbr_thread_offline(dp.rcu, tid);
 			dp_slow_service(lc);
 			dp_cplink_service(t0);
 			dp_neigh_service(t0);
 			dp_tx_flush(lc);
+			rte_rcu_qsbr_thread_online(dp.rcu, tid);
 		}
 		rte_rcu_qsbr_quiescent(dp.rcu, tid);
 		if (work) {

@@ -140,7 +140,7 @@ maybe_request(unsigned role, uint32_t ip, uint64_t now)
 {
 	unsigned s = slot_of(ip) & 63;
 	uint64_t retry = dp.tsc_hz / 1000 * ARP_RETRY_MS;
-	if (last_arp_ip[role][s] == ip && now - last_arp_tsc[role][s] < retry)
+	if (last_arp_ip[role][s] == ip && (int64_t)(now - last_arp_tsc[role][s]) < (int64_t)retry)
 		return;
 	last_arp_ip[role][s] = ip;
 	last_arp_tsc[role][s] = now;

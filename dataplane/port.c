@@ -3,8 +3,11 @@
  * number or device name. One RX queue per worker, spread by RSS when there
  * are several; one TX queue per worker plus one for the service loop.
  */
+#include <stdio.h>
+
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_ring.h>
 
 #include "dp.h"
 #include "log.h"
@@ -40,6 +43,16 @@ port_setup(unsigned role, uint16_t id)
 	int ret = rte_eth_dev_info_get(id, &info);
 	if (ret)
 		return ret;
+	if (ntx > info.max_tx_queues && dp.service_lc->worker < 0 && nrx <= info.max_tx_queues) {
+		/* No spare TX queue: the service loop hands its frames to worker 0. */
+		char name[32];
+		ntx = nrx;
+		snprintf(name, sizeof(name), "service_tx_%u", role);
+		dp.port[role].service_tx = rte_ring_create(name, 1024, rte_socket_id(),
+			RING_F_SC_DEQ);
+		if (!dp.port[role].service_tx)
+			return -ENOMEM;
+	}
 	if (nrx > info.max_rx_queues || ntx > info.max_tx_queues) {
 		log_warnx("port %u (%s): needs %u rx / %u tx queues, has %u / %u", id,
 			info.driver_name, nrx, ntx, info.max_rx_queues, info.max_tx_queues);
@@ -61,9 +74,10 @@ port_setup(unsigned role, uint16_t id)
 	if ((ret = rte_eth_dev_start(id)))
 		return ret;
 	rte_eth_macaddr_get(id, &dp.port[role].mac);
-	log_info("port %u (%s) %s: %u rx / %u tx queues, rss %s", id, info.driver_name,
+	log_info("port %u (%s) %s: %u rx / %u tx queues, rss %s%s", id, info.driver_name,
 		role == DP_PORT_OUTSIDE ? "outside" : "inside", nrx, ntx,
-		conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS ? "on" : "off");
+		conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS ? "on" : "off",
+		dp.port[role].service_tx ? ", service loop sends via worker 0" : "");
 	return 0;
 }
 

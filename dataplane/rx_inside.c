@@ -49,7 +49,8 @@ next_pid(struct dp_lcore *lc, struct dp_session *s, struct dp_key *k, enum dp_dr
 		*why = DP_DROP_tx_lease_exhausted;
 		return 0;
 	}
-	if (unlikely(pid == PID_WRAP_TRIGGER)) {
+	if (unlikely(pid >= PID_WRAP_TRIGGER && !k->wrap_told)) {
+		k->wrap_told = 1;
 		struct dp_event ev = { .sess = s->sess, .gen = s->gen, .kind = IPC_EV_TX_PID_WRAP,
 			.key_id = k->key_id, .value = pid };
 		dp_event_push(lc, &ev);
@@ -138,7 +139,7 @@ dp_encrypt_burst(struct dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	uint64_t now = rte_rdtsc();
 	for (uint16_t i = 0; i < k; i++) {
 		if (unlikely(!ops[i].ok)) {
-			dp_drop(lc, DP_DROP_no_key, items[i].m);
+			dp_drop(lc, DP_DROP_crypto_error, items[i].m);
 			continue;
 		}
 		dp_stat_add(lc, DP_STAT_encrypted, 1);

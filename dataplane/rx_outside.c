@@ -237,10 +237,12 @@ deliver(struct dp_lcore *lc, struct rx_item *it, struct rte_mbuf **c2c, uint16_t
 	dp_stat_add(lc, DP_STAT_client_to_client, 1);
 	m->hash.usr = nh & ~DP_NH_SESSION;
 	struct dp_lcore *owner = dp_owner(m->hash.usr);
-	if (owner == lc)
+	if (owner == lc) {
 		c2c[(*n_c2c)++] = m;
-	else
+	} else {
+		dp_stat_add(lc, DP_STAT_handoff_sent, 1);
 		to_ring(lc, owner->handoff[DP_PORT_INSIDE], m, DP_DROP_handoff_full);
+	}
 }
 
 static void

@@ -7,6 +7,7 @@
 #include <rte_cycles.h>
 #include <rte_hash.h>
 #include <rte_jhash.h>
+#include <rte_lpm.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
@@ -66,15 +67,17 @@ void
 dp_event_push(struct dp_lcore *lc, const struct dp_event *ev)
 {
 	if (rte_ring_mp_enqueue_elem(dp.event_ring, (void *)(uintptr_t)ev, sizeof(*ev)) != 0)
-		lc->cnt.drop[DP_DROP_punt_full]++;
+		lc->cnt.stat[DP_STAT_events_lost]++;
 }
 
-/* Waits until no worker can still hold a pointer unpublished before. */
+/*
+ * Waits until no worker can still hold a pointer unpublished before. The
+ * service thread is offline in RCU while it runs table updates (loop.c).
+ */
 static void
 grace_period(void)
 {
-	unsigned self = (unsigned)(dp.service_lc - dp.lcores);
-	rte_rcu_qsbr_synchronize(dp.rcu, self);
+	rte_rcu_qsbr_synchronize(dp.rcu, RTE_QSBR_THRID_INVALID);
 }
 
 static void
@@ -115,8 +118,10 @@ unpublish(struct dp_session *s)
 	routes[s->sess] = NULL;
 	if (s->peer_id != IPC_PEER_ID_NONE && dp.by_peer[s->peer_id] == s)
 		__atomic_store_n(&dp.by_peer[s->peer_id], NULL, __ATOMIC_RELEASE);
-	struct v1_key vk = { .addr = s->dyn.peer_addr, .port = s->dyn.peer_port };
-	rte_hash_del_key(dp.v1_by_addr, &vk);
+	if (s->v1_indexed) {
+		struct v1_key vk = { .addr = s->v1_addr, .port = s->v1_port };
+		s->v1_pos = rte_hash_del_key(dp.v1_by_addr, &vk);
+	}
 	__atomic_store_n(&dp.sessions[s->sess], NULL, __ATOMIC_RELEASE);
 }
 
@@ -126,6 +131,9 @@ session_destroy(struct dp_session *s)
 	pthread_mutex_lock(&dp.tel_lock);
 	unpublish(s);
 	grace_period();
+	/* Lock-free hash: a deleted key's slot is reusable only after the grace period. */
+	if (s->v1_indexed && s->v1_pos >= 0)
+		rte_hash_free_key_with_position(dp.v1_by_addr, s->v1_pos);
 	for (unsigned i = 0; i < 8; i++)
 		key_free(s->keys[i]);
 	rte_free(s);
@@ -146,6 +154,10 @@ check_add(const struct ipc_session_add *a)
 	if (a->peer_id != IPC_PEER_ID_NONE && dp.by_peer[a->peer_id]
 		&& dp.by_peer[a->peer_id]->sess != a->sess)
 		return IPC_E_BAD_VALUE;
+	uint32_t nh;
+	if (rte_lpm_is_rule_present(dp.lpm, rte_be_to_cpu_32(ipc_addr_to_v4(&a->vaddr)), 32, &nh) == 1
+		&& nh != (DP_NH_SESSION | a->sess))
+		return IPC_E_BAD_VALUE;	/* another session owns this tunnel address */
 	return 0;
 }
 
@@ -177,7 +189,14 @@ session_add(const struct ipc_session_add *a)
 	}
 	if (a->peer_id == IPC_PEER_ID_NONE || (a->flags & IPC_SESS_F_DATA_V1)) {
 		struct v1_key vk = { .addr = s->dyn.peer_addr, .port = s->dyn.peer_port };
-		rte_hash_add_key_data(dp.v1_by_addr, &vk, (void *)(uintptr_t)s->sess);
+		if (rte_hash_add_key_data(dp.v1_by_addr, &vk, (void *)(uintptr_t)s->sess) != 0) {
+			dp_route_del(s->vaddr, 32);
+			rte_free(s);
+			return IPC_E_NO_ROOM;
+		}
+		s->v1_indexed = 1;
+		s->v1_addr = vk.addr;
+		s->v1_port = vk.port;
 	}
 	__atomic_store_n(&dp.sessions[s->sess], s, __ATOMIC_RELEASE);
 	if (a->peer_id != IPC_PEER_ID_NONE)
@@ -241,14 +260,19 @@ key_build(const struct ipc_key_install *ki, uint32_t window, uint32_t time_s, st
 	k->rx = aead_key(ki->cipher, ki->rx_key.b, klen, ki->rx_iv.b);
 	k->tx = aead_key(ki->cipher, ki->tx_key.b, klen, ki->tx_iv.b);
 	k->replay = rte_zmalloc("replay", dp_replay_size(window), 64);
-	if (!k->rx || !k->tx || !k->replay) {
+	if (!k->replay) {
 		key_free(k);
-		return IPC_E_BAD_VALUE;
+		return IPC_E_NO_ROOM;
+	}
+	if (!k->rx || !k->tx) {
+		key_free(k);
+		return IPC_E_BAD_VALUE;	/* e.g. an all-zero key */
 	}
 	dp_replay_init(k->replay, window, time_s, ki->rx_pid_floor);
 	k->tx_pid = ki->tx_pid_start - 1;
 	k->tx_pid_limit = ki->tx_pid_limit;
-	k->lease_low_at = ki->tx_pid_start + (ki->tx_pid_limit - ki->tx_pid_start) / 2;
+	k->lease_low_at = ki->tx_pid_limit < ki->tx_pid_start ? ki->tx_pid_start
+		: ki->tx_pid_start + (ki->tx_pid_limit - ki->tx_pid_start) / 2;
 	k->lease_seq = 1;
 	*out = k;
 	return 0;
@@ -299,7 +323,7 @@ key_op(uint32_t type, uint32_t sess, uint32_t gen, uint8_t key_id, uint32_t limi
 	case IPC_KEY_LEASE:
 		if (limit < k->tx_pid_limit)
 			return IPC_E_BAD_VALUE;	/* a lease never shrinks */
-		k->lease_low_at = k->tx_pid + (limit - k->tx_pid) / 2;
+		k->lease_low_at = limit < k->tx_pid ? k->tx_pid : k->tx_pid + (limit - k->tx_pid) / 2;
 		__atomic_store_n(&k->tx_pid_limit, limit, __ATOMIC_RELEASE);
 		__atomic_add_fetch(&k->lease_seq, 1, __ATOMIC_RELEASE);
 		return 0;

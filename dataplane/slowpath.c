@@ -23,9 +23,13 @@ handle_arp(struct dp_lcore *lc, unsigned role, struct rte_mbuf *m)
 	if (rte_pktmbuf_data_len(m) < sizeof(*eh) + sizeof(*ah)
 		|| ah->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER)
 		|| ah->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)
-		|| ah->arp_hlen != RTE_ETHER_ADDR_LEN || ah->arp_plen != 4
-		|| ah->arp_data.arp_tip != p->addr) {
+		|| ah->arp_hlen != RTE_ETHER_ADDR_LEN || ah->arp_plen != 4) {
 		dp_drop(lc, DP_DROP_arp_bad, m);
+		return;
+	}
+	if (ah->arp_data.arp_tip != p->addr) {
+		/* Someone else's ARP (or a gratuitous one): normal on a LAN. */
+		rte_pktmbuf_free(m);
 		return;
 	}
 	dp_neigh_learn(role, ah->arp_data.arp_sip, &ah->arp_data.arp_sha);
@@ -79,8 +83,11 @@ handle_punt(struct dp_lcore *lc, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
 		dp_drop(lc, DP_DROP_cp_down, m);
 		return;
 	}
-	dp_cplink_send_punt(ip->src_addr, uh->src_port, ip->dst_addr, uh->dst_port,
-		(const uint8_t *)(uh + 1), len);
+	if (dp_cplink_send_punt(ip->src_addr, uh->src_port, ip->dst_addr, uh->dst_port,
+		(const uint8_t *)(uh + 1), len) != 0) {
+		dp_drop(lc, DP_DROP_punt_full, m);
+		return;
+	}
 	dp_stat_add(lc, DP_STAT_punted, 1);
 	rte_pktmbuf_free(m);
 }

@@ -4,11 +4,13 @@
  * per-lcore counters with relaxed loads and take tel_lock before touching a
  * session, so the service loop cannot free it meanwhile.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <arpa/inet.h>
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
 #include "dp.h"
@@ -38,6 +40,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "sessions", live);
 	rte_tel_data_add_dict_u64(d, "control_plane_up", dp.cp_up);
 	rte_tel_data_add_dict_u64(d, "control_rx_bad", dp_cplink_rx_bad());
+	rte_tel_data_add_dict_u64(d, "control_tx_fail", dp_cplink_tx_fail());
 	return 0;
 }
 
@@ -54,18 +57,34 @@ tel_drops(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/*
+ * DPDK 22.11 telemetry cannot nest a dict inside an array, so lists of
+ * objects are dicts keyed by their id ("0", "1", ...).
+ */
+static int
+add_child(struct rte_tel_data *parent, const char *name, struct rte_tel_data *child)
+{
+	if (rte_tel_data_add_dict_container(parent, name, child, 0) != 0) {
+		rte_tel_data_free(child);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
 	(void)params;
-	rte_tel_data_start_array(d, RTE_TEL_CONTAINER);
+	rte_tel_data_start_dict(d);
 	for (unsigned i = 0; i < dp.n_lcores; i++) {
 		const struct dp_lcore *lc = &dp.lcores[i];
 		struct rte_tel_data *x = rte_tel_data_alloc();
 		uint64_t drops = 0;
+		char name[16];
+		if (!x)
+			return -ENOMEM;
 		rte_tel_data_start_dict(x);
-		rte_tel_data_add_dict_u64(x, "lcore", lc->lcore_id);
 		rte_tel_data_add_dict_string(x, "role", lc->worker < 0 ? "service"
 			: lc->service ? "worker+service" : "worker");
 		for (unsigned s = 0; s < DP_STAT__COUNT; s++)
@@ -74,7 +93,8 @@ tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
 		for (unsigned k = 0; k < DP_DROP__COUNT; k++)
 			drops += __atomic_load_n(&lc->cnt.drop[k], __ATOMIC_RELAXED);
 		rte_tel_data_add_dict_u64(x, "drops", drops);
-		rte_tel_data_add_array_container(d, x, 0);
+		snprintf(name, sizeof(name), "%u", lc->lcore_id);
+		add_child(d, name, x);
 	}
 	return 0;
 }
@@ -88,6 +108,23 @@ addr_str(char *buf, size_t n, uint32_t addr, uint16_t port_be)
 		snprintf(buf, n, "%s:%u", a, rte_be_to_cpu_16(port_be));
 	else
 		snprintf(buf, n, "%s", a);
+}
+
+/* NIC counters next to our own, so one read shows where packets went. */
+static void
+add_port_counters(struct rte_tel_data *x, uint16_t port_id)
+{
+	struct rte_eth_stats st;
+	if (rte_eth_stats_get(port_id, &st) != 0)
+		return;
+	rte_tel_data_add_dict_u64(x, "ipackets", st.ipackets);
+	rte_tel_data_add_dict_u64(x, "opackets", st.opackets);
+	rte_tel_data_add_dict_u64(x, "ibytes", st.ibytes);
+	rte_tel_data_add_dict_u64(x, "obytes", st.obytes);
+	rte_tel_data_add_dict_u64(x, "imissed", st.imissed);
+	rte_tel_data_add_dict_u64(x, "ierrors", st.ierrors);
+	rte_tel_data_add_dict_u64(x, "oerrors", st.oerrors);
+	rte_tel_data_add_dict_u64(x, "rx_nombuf", st.rx_nombuf);
 }
 
 static int
@@ -106,7 +143,8 @@ tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_string(x, "addr", buf);
 		rte_ether_format_addr(buf, sizeof(buf), &dp.port[r].mac);
 		rte_tel_data_add_dict_string(x, "mac", buf);
-		rte_tel_data_add_dict_container(d, roles[r], x, 0);
+		add_port_counters(x, dp.port[r].port_id);
+		add_child(d, roles[r], x);
 	}
 	return 0;
 }
@@ -127,25 +165,31 @@ tel_sessions(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* Keys by key_id; ids, cipher and counters only, never key bytes. */
 static void
 add_keys(struct rte_tel_data *d, const struct dp_session *s)
 {
-	struct rte_tel_data *arr = rte_tel_data_alloc();
-	rte_tel_data_start_array(arr, RTE_TEL_CONTAINER);
+	struct rte_tel_data *keys = rte_tel_data_alloc();
+	if (!keys)
+		return;
+	rte_tel_data_start_dict(keys);
 	for (unsigned i = 0; i < 8; i++) {
 		const struct dp_key *k = s->keys[i];
+		char name[4];
 		if (!k)
 			continue;
 		struct rte_tel_data *x = rte_tel_data_alloc();
+		if (!x)
+			break;
 		rte_tel_data_start_dict(x);
-		rte_tel_data_add_dict_u64(x, "key_id", k->key_id);
 		rte_tel_data_add_dict_string(x, "cipher", cipher_names[k->cipher & 3]);
 		rte_tel_data_add_dict_u64(x, "tx_pid", k->tx_pid);
 		rte_tel_data_add_dict_u64(x, "tx_pid_limit", k->tx_pid_limit);
 		rte_tel_data_add_dict_u64(x, "rx_pid_highest", dp_replay_highest(k->replay));
-		rte_tel_data_add_array_container(arr, x, 0);
+		snprintf(name, sizeof(name), "%u", k->key_id);
+		add_child(keys, name, x);
 	}
-	rte_tel_data_add_dict_container(d, "keys", arr, 0);
+	add_child(d, "keys", keys);
 }
 
 static int

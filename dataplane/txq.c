@@ -24,12 +24,34 @@ dp_tx_flush(struct dp_lcore *lc)
 		struct dp_txbuf *b = &lc->tx[role];
 		if (b->n == 0)
 			continue;
-		uint16_t sent = rte_eth_tx_burst(dp.port[role].port_id, lc->txq, b->pkts, b->n);
+		uint16_t sent;
+		if (lc->worker < 0 && dp.port[role].service_tx)
+			sent = (uint16_t)rte_ring_mp_enqueue_burst(dp.port[role].service_tx,
+				(void **)b->pkts, b->n, NULL);
+		else
+			sent = rte_eth_tx_burst(dp.port[role].port_id, lc->txq, b->pkts, b->n);
 		lc->cnt.stat[role == DP_PORT_OUTSIDE ? DP_STAT_tx_outside : DP_STAT_tx_inside] += sent;
 		for (uint16_t i = sent; i < b->n; i++)
 			dp_drop(lc, DP_DROP_tx_full, b->pkts[i]);
 		b->n = 0;
 	}
+}
+
+unsigned
+dp_tx_relay_service(struct dp_lcore *lc)
+{
+	struct rte_mbuf *pkts[DP_BURST_MAX];
+	unsigned total = 0;
+	for (unsigned role = 0; role < DP_NUM_ROLES; role++) {
+		if (!dp.port[role].service_tx)
+			continue;
+		unsigned n = rte_ring_sc_dequeue_burst(dp.port[role].service_tx, (void **)pkts,
+			DP_BURST_MAX, NULL);
+		for (unsigned i = 0; i < n; i++)
+			dp_tx_enqueue(lc, role, pkts[i]);
+		total += n;
+	}
+	return total;
 }
 
 void

@@ -103,6 +103,7 @@ class Peer:
         self.rcvd_pkts = self.rcvd_bytes = 0     # packets we received that decrypted
         self.rx_pids = {}       # key_id -> list of packet-ids received, in order
         self.last_tx_pid = 0
+        self.send_blocked = 0   # datagrams the client kernel refused to queue
         self.lock = threading.Lock()
 
     def close(self):
@@ -151,17 +152,24 @@ class Peer:
         return ov.build_data_v2(c2s, key_id, self.peer_id if peer_id is None else peer_id, plaintext, pid=pid_arg)
 
     def send_raw(self, pkt, counted=False):
-        self.sock.sendto(pkt, (DP_ADDR, UDP_PORT))
+        """Sends one datagram; returns False (and counts nothing) when the kernel would block,
+        e.g. while the client's ARP for the dataplane is unanswered."""
+        try:
+            self.sock.sendto(pkt, socket.MSG_DONTWAIT, (DP_ADDR, UDP_PORT))
+        except (BlockingIOError, TimeoutError):
+            self.send_blocked += 1
+            return False
         if counted:
             with self.lock:
                 self.sent_pkts += 1
                 self.sent_bytes += len(pkt)
+        return True
 
     def send(self, plaintext, key_id=None):
         """A valid packet the dataplane must authenticate (and count)."""
         pkt = self.build(plaintext, key_id)
-        self.last_tx_pid = struct.unpack('>I', pkt[1:5] if self.v1 else pkt[4:8])[0]
-        self.send_raw(pkt, counted=True)
+        if self.send_raw(pkt, counted=True):
+            self.last_tx_pid = struct.unpack('>I', pkt[1:5] if self.v1 else pkt[4:8])[0]
         return pkt
 
     def echo_request(self, seq=None, src=None):
@@ -283,7 +291,10 @@ class DataplaneTest:
     # -- the dataplane process --
     def start_dp(self):
         cmd = ['ip', 'netns', 'exec', self.a.dp_ns, self.a.dp,
-               '--no-huge', '-m', '512', '--no-pci', '-l', self.a.lcores, '--file-prefix', self.a.prefix,
+               '--no-huge', '-m', '512', '--no-pci',
+               # "0@0,1@1,2@1" maps more lcores than CPUs (several workers on a 2-core box)
+               '--lcores' if '@' in self.a.lcores else '-l', self.a.lcores,
+               '--file-prefix', self.a.prefix,
                '--vdev', 'net_af_packet0,iface=%s%s' % (self.a.o0, self.a.vdev_extra),
                '--vdev', 'net_af_packet1,iface=%s%s' % (self.a.l0, self.a.vdev_extra),
                '--', '--config', self.a.config]
@@ -348,8 +359,13 @@ class DataplaneTest:
     def echo(self, peer, n, timeout=ECHO_TIMEOUT, key_id=None):
         """n echo requests one after the other. Returns (list of (header, echo), problems)."""
         replies, problems = [], []
-        for _ in range(n):
+        lost_in_row = 0
+        for i in range(n):
+            if lost_in_row >= 3:   # keep the whole run bounded when nothing comes back
+                problems.append('gave up after 3 losses in a row (%d requests not sent)' % (n - i))
+                break
             seq, payload, inner = peer.echo_request()
+            blocked0 = peer.send_blocked
             peer.send(inner, key_id)
             got = None
             end = time.monotonic() + timeout
@@ -373,9 +389,12 @@ class DataplaneTest:
                 else:
                     problems.extend(p)
             if got is None:
-                problems.append('no reply to seq %d' % seq)
+                problems.append('no reply to seq %d%s' % (seq, ' (client kernel would not send it)'
+                                                         if peer.send_blocked > blocked0 else ''))
+                lost_in_row += 1
             else:
                 replies.append(got)
+                lost_in_row = 0
         return replies, problems
 
     def drops_safe(self):

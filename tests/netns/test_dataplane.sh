@@ -11,6 +11,8 @@
 #                                            vdevs on o0 and l0)      10.99.0.0/16 via 10.200.0.1)
 #
 # Exit status: 0 all checks passed, 1 a check failed, 77 skipped (not root, no netns, ...).
+# Debugging knobs: DPT_CAPTURE=DIR keeps pcaps of the client and LAN links;
+# DPT_VDEV_EXTRA=",qpairs=2" is appended to both af_packet --vdev arguments.
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -159,10 +161,21 @@ for f in sys.argv[1:]:
 fi
 
 echo "# dataplane $DP_BIN, lcores $LCORES, namespaces dpt$SUF-{dp,cli,lan}"
+if [ -n "${DPT_CAPTURE:-}" ] && command -v tcpdump >/dev/null 2>&1; then
+	mkdir -p "$DPT_CAPTURE"
+	ip netns exec $NS_CLI tcpdump -q -n -U -i $IF_O1 -w "$DPT_CAPTURE/cli.pcap" 2>/dev/null &
+	disown
+	ip netns exec $NS_LAN tcpdump -q -n -U -i $IF_L1 -w "$DPT_CAPTURE/lan.pcap" 2>/dev/null &
+	disown
+	sleep 1
+fi
+# In the background, so that a signal to this script runs the EXIT trap at once (the trap
+# kills everything in our namespaces, the test itself included).
 ip netns exec $NS_CLI timeout -k 5 175 "$PY" "$HERE/test_dataplane.py" \
 	--dp "$DP_BIN" --lcores "$LCORES" --dp-ns $NS_DP --o0 $IF_O0 --l0 $IF_L0 \
 	--prefix $PREFIX --config "$TMP/dp.conf" --endpoint "ipc://$TMP/cp.sock" --log "$TMP/dp.log" \
-	--vdev-extra "${DPT_VDEV_EXTRA:-}" --time-limit 160
+	--vdev-extra "${DPT_VDEV_EXTRA:-}" --time-limit 160 </dev/null &
+wait $!
 rc=$?
 [ $rc = 124 ] && echo "FAIL test_dataplane.py killed after 175 s"
 [ $rc = 0 ] || exit 1
