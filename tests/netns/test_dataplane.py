@@ -745,6 +745,28 @@ class DataplaneTest:
         n = p.drain(1.3)
         self.check('session_del_stops_keepalive', not errs and n == 0, '; '.join(errs) or '%d packets after SESSION_DEL' % n)
 
+    def t_churn(self, sess=9, rounds=1100):
+        """Adds and deletes P_DATA_V1 sessions, each alone in its /24, more times than the V1
+        address index has slots: deleting frees the rte_lpm tbl8 group (RCU reclaim on the
+        service loop) and the index slot, so neither may hang nor run out."""
+        a = ipc.addr
+        for i in range(rounds):
+            vaddr = '10.%d.%d.1' % (100 + i // 250, i % 250)
+            self.cp.send({'type': 'SESSION_ADD', 'sess': sess, 'gen': 1000 + i, 'peer_id': 0xFFFFFF,
+                          'peer_addr': a(CLI_ADDR), 'peer_port': 40000 + i % 1000,
+                          'local_addr': a(DP_ADDR), 'local_port': UDP_PORT, 'vaddr': a(vaddr),
+                          'flags': 2, 'ping_ms': 0, 'idle_ms': 0, 'replay_window': 64,
+                          'replay_time_s': 15})
+            self.cp.send({'type': 'SESSION_DEL', 'sess': sess, 'gen': 1000 + i})
+            if i % 200 == 199 and self.cp.barrier(timeout=10.0) is None:
+                return self.check('session_churn', False, 'service loop stopped answering at round %d' % i)
+        errs = self.apply()
+        self.check('session_churn', not errs, '; '.join(errs[:3]) or '%d add/delete rounds' % rounds)
+        p, errs = self.new_peer(sess, 'AES-256-GCM', 0xFFFFFF, '10.99.0.%d' % (10 + sess), v1=True)
+        replies, probs = self.echo(p, 3) if not errs else ([], errs)
+        self.check('session_churn_v1_after', not probs and len(replies) == 3,
+                   '; '.join(probs) or '3 echo replies over P_DATA_V1')
+
     def t_occ_exit(self, sess=7):
         p, errs = self.new_peer(sess, 'AES-256-GCM', 10 + sess, '10.99.0.%d' % (10 + sess))
         if errs:
@@ -883,6 +905,40 @@ class DataplaneTest:
         self.check('restart_no_nonce_reuse', len(replies) == 5 and not probs,
                    '; '.join(dedup(probs)) if probs else 'pids %s > %d' % (pids, before_max))
 
+    def t_cp_restart(self):
+        """The control plane goes away and comes back (dpvpnd restarted): traffic keeps
+        flowing meanwhile, the dataplane says HELLO again with the same boot_id, and
+        RESYNC_REQ describes every session it holds."""
+        p = getattr(self, 'lease_peer', None)
+        if p is None:
+            return self.check('cp_restart_traffic', False, 'no session to carry over')
+        self.cp.close()
+        replies, probs = self.echo(p, 3, timeout=3.0)
+        self.check('cp_restart_traffic', len(replies) == 3 and not probs,
+                   '; '.join(dedup(probs)) or '3 echo replies with no control plane')
+        self.cp = ControlPlane(self.a.endpoint)
+        h = self.wait_hello(30, newer_than=0)
+        if h is None:
+            return self.check('cp_restart_hello', False, 'no HELLO within 30 s after the rebind')
+        self.check('cp_restart_hello', h['boot_id'] == self.boot_id,
+                   'boot_id %016x, want the same %016x' % (h['boot_id'], self.boot_id))
+        self.cp.send({'type': 'RESYNC_REQ', 'cookie': 77})
+        done = self.cp.recv('STATS_DONE', 5.0, match=lambda m: m['cookie'] == 77)
+        infos = self.cp.take('SESSION_INFO', match=lambda m: m['cookie'] == 77)
+        want = sorted(self.peers)
+        got = sorted(m['sess'] for m in infos)
+        mine = [m for m in infos if m['sess'] == p.sess]
+        probs = []
+        if done is None or done['n_sessions'] != len(infos):
+            probs.append('STATS_DONE %r for %d SESSION_INFO' % (done, len(infos)))
+        if got != want:
+            probs.append('sessions %s, want %s' % (got, want))
+        if mine and (mine[0]['peer_addr'] != ipc.addr(CLI_ADDR) or mine[0]['peer_port'] != p.port
+                     or mine[0]['vaddr'] != ipc.addr(p.vaddr) or mine[0]['key_mask'] != 1
+                     or mine[0]['tx_key_id'] != 0 or mine[0]['gen'] != p.gen):
+            probs.append('SESSION_INFO %r' % mine[0])
+        self.check('cp_restart_resync', not probs, '; '.join(probs) or '%d sessions relearned' % len(infos))
+
     def t_garbage(self):
         hello = self.cp.hellos[-1][2]
         cases = [
@@ -935,7 +991,9 @@ class DataplaneTest:
             self.t_keepalive,
             self.t_occ_exit,
             self.t_lease,
+            self.t_churn,
             self.t_telemetry_json,
+            self.t_cp_restart,
             self.t_restart,
             self.t_garbage,
         ]
