@@ -185,9 +185,12 @@ void reliable_burst(struct reliable *r, uint64_t now_ms);
 /*
  * Offer a received reliable packet (everything but P_ACK_V1). Returns true
  * when its msg id is inside or before the receive window: a new id is
- * stored, a duplicate is not, and both have their id queued for ACK.
- * Returns false (counted drop, no ACK) when the id is beyond the window or
- * len > RELIABLE_PAYLOAD_MAX.
+ * stored, a duplicate is not, and both have their id queued for ACK (if
+ * the ACK queue is full the id is counted in ack_queue_full instead, as
+ * 2.x does; the peer's retransmission gets the ACK). Returns false
+ * (counted drop, no ACK) when the id is beyond the window or len >
+ * RELIABLE_PAYLOAD_MAX. Acceptance does not depend on the reader: the
+ * window only moves when packets are read (reliable_consume/read).
  */
 bool reliable_recv(struct reliable *r, uint32_t msg_id, const void *payload, size_t len);
 

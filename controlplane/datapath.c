@@ -1,0 +1,210 @@
+/*
+ * Sessions and keys in the dataplanes (docs/ipc.md): install before the
+ * PUSH_REPLY, leases of tx packet-ids (a restarted dataplane gets keys
+ * that start past every id it may have used), events from the dataplane,
+ * and re-pushing everything when a dataplane restarts.
+ */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "ipc.h"
+#include "log.h"
+#include "prf.h"
+#include "server.h"
+
+#define DP_PID_LIMIT_MAX 0xFEFFFFFFu	/* stay below the wrap trigger */
+
+static int
+send_session_add(struct cp_server *s, struct cp_client *c)
+{
+	struct ipc_msg m = { .type = IPC_SESSION_ADD };
+	struct ipc_session_add *a = &m.u.session_add;
+	a->sess = c->slot;
+	a->gen = c->gen;
+	a->peer_id = c->peer_id;
+	ipc_addr_from_v4(&a->peer_addr, c->addr);
+	a->peer_port = c->port;
+	ipc_addr_from_v4(&a->local_addr, c->local_addr);
+	a->local_port = c->local_port;
+	ipc_addr_from_v4(&a->vaddr, htonl(c->vaddr));
+	a->flags = (s->cfg.client_to_client ? IPC_SESS_F_C2C : 0)
+		| (c->peer_id == IPC_PEER_ID_NONE ? IPC_SESS_F_DATA_V1 : 0);
+	a->ping_ms = s->cfg.derived.ping * 1000;
+	a->idle_ms = s->cfg.derived.ping_restart * 1000;
+	a->replay_window = s->cfg.replay_window;
+	a->replay_time_s = s->cfg.replay_time;
+	return dplink_send(s->dl, c->dp, &m);
+}
+
+static unsigned
+key_len(enum ncp_cipher c)
+{
+	return c == NCP_AES_128_GCM ? 16 : 32;
+}
+
+static int
+send_key(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks, bool tx_now)
+{
+	struct prf_server_keys k;
+	struct ipc_msg m = { .type = IPC_KEY_INSTALL };
+	struct ipc_key_install *ki = &m.u.key_install;
+	unsigned kl = key_len(c->cipher);
+	if (prf_split_server_keys(ks->key_block, kl, &k) != 0)
+		return -1;
+	ki->sess = c->slot;
+	ki->gen = c->gen;
+	ki->key_id = ks->key_id;
+	ki->cipher = (uint8_t)c->cipher;
+	ki->rx_key.len = ki->tx_key.len = (uint16_t)kl;
+	memcpy(ki->rx_key.b, k.rx.key, kl);
+	memcpy(ki->tx_key.b, k.tx.key, kl);
+	ki->rx_iv.len = ki->tx_iv.len = 8;
+	memcpy(ki->rx_iv.b, k.rx.implicit_iv, 8);
+	memcpy(ki->tx_iv.b, k.tx.implicit_iv, 8);
+	/* A (re)install starts past everything granted before: never a reused nonce. */
+	ki->tx_pid_start = ks->tx_lease + 1;
+	ks->tx_lease = ks->tx_lease + CP_TX_LEASE;
+	ki->tx_pid_limit = ks->tx_lease;
+	ki->tx_now = tx_now;
+	int r = dplink_send(s->dl, c->dp, &m);
+	prf_server_keys_wipe(&k);
+	OPENSSL_cleanse(&m, sizeof(m));
+	return r;
+}
+
+int
+cp_dp_install(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks)
+{
+	bool first = !c->in_dataplane;
+	if (first && send_session_add(s, c) != 0)
+		return -1;
+	c->in_dataplane = true;
+	/* §11.3: a new key starts encrypting at once; the client installs it for
+	 * receiving when its own handshake completes, before ours does. */
+	if (send_key(s, c, ks, true) != 0)
+		return -1;
+	ks->installed = true;
+	/* Keep the previous key (lame duck); delete anything older (3 slots). */
+	for (unsigned i = 0; i < 8; i++) {
+		struct cp_keystate *o = c->ks[i];
+		if (!o || o == ks || i == (unsigned)c->primary || !o->installed)
+			continue;
+		struct ipc_msg del = { .type = IPC_KEY_DEL };
+		del.u.key_del.sess = c->slot;
+		del.u.key_del.gen = c->gen;
+		del.u.key_del.key_id = (uint8_t)i;
+		dplink_send(s->dl, c->dp, &del);
+		o->installed = false;
+	}
+	if (!first)
+		c->primary = ks->key_id;
+	return 0;
+}
+
+void
+cp_dp_remove(struct cp_server *s, struct cp_client *c)
+{
+	if (!c->in_dataplane)
+		return;
+	struct ipc_msg m = { .type = IPC_SESSION_DEL };
+	m.u.session_del.sess = c->slot;
+	m.u.session_del.gen = c->gen;
+	dplink_send(s->dl, c->dp, &m);
+	c->in_dataplane = false;
+	/* The address is free from now on (explicit-exit-notify frees it at once). */
+	if (c->vaddr && s->cfg.derived.has_pool && c->vaddr >= s->cfg.derived.pool_start) {
+		uint32_t off = c->vaddr - s->cfg.derived.pool_start;
+		idpool_release(&s->addrs, s->cfg.topology == CP_TOPO_NET30 ? off / 4 : off);
+		c->vaddr = 0;
+	}
+}
+
+/* A restarted dataplane holds nothing: give it every session it carried. */
+void
+cp_dp_on_hello(void *arg, unsigned dp, bool restarted)
+{
+	struct cp_server *s = arg;
+	if (!restarted)
+		return;
+	unsigned n = 0;
+	for (uint32_t i = 0; i < s->cfg.max_clients; i++) {
+		struct cp_client *c = s->by_slot[i];
+		if (!c || c->dp != dp || !c->in_dataplane)
+			continue;
+		send_session_add(s, c);
+		for (unsigned k = 0; k < 8; k++)
+			if (c->ks[k] && c->ks[k]->installed)
+				send_key(s, c, c->ks[k], (int)k == c->primary);
+		n++;
+	}
+	if (n)
+		log_info("dataplane %u restarted: %u sessions re-pushed", dp, n);
+}
+
+static struct cp_client *
+client_of(struct cp_server *s, uint32_t sess, uint32_t gen)
+{
+	struct cp_client *c = sess < s->cfg.max_clients ? s->by_slot[sess] : NULL;
+	return c && c->gen == gen ? c : NULL;
+}
+
+static void
+on_event(struct cp_server *s, const struct ipc_event *e)
+{
+	struct cp_client *c = client_of(s, e->sess, e->gen);
+	if (!c || c->closing)
+		return;
+	switch (e->kind) {
+	case IPC_EV_EXIT_NOTIFY:
+		cp_client_close(s, c, "explicit-exit-notify");
+		break;
+	case IPC_EV_IDLE:
+		cp_client_close(s, c, "ping-restart timeout");
+		break;
+	case IPC_EV_FLOAT:
+		cp_client_rehash(s, c, ipc_addr_to_v4(&e->addr), e->port);
+		break;
+	case IPC_EV_TX_LEASE_LOW: {
+		struct cp_keystate *ks = e->key_id < 8 ? c->ks[e->key_id] : NULL;
+		if (!ks || !ks->installed || ks->tx_lease >= DP_PID_LIMIT_MAX)
+			break;
+		ks->tx_lease = ks->tx_lease + CP_TX_LEASE > DP_PID_LIMIT_MAX ? DP_PID_LIMIT_MAX
+			: ks->tx_lease + CP_TX_LEASE;
+		struct ipc_msg m = { .type = IPC_KEY_LEASE };
+		m.u.key_lease.sess = c->slot;
+		m.u.key_lease.gen = c->gen;
+		m.u.key_lease.key_id = e->key_id;
+		m.u.key_lease.tx_pid_limit = ks->tx_lease;
+		dplink_send(s->dl, c->dp, &m);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+void
+cp_dp_on_msg(void *arg, unsigned dp, const struct ipc_msg *m)
+{
+	struct cp_server *s = arg;
+	switch (m->type) {
+	case IPC_PUNT: {
+		const struct ipc_punt *p = &m->u.punt;
+		cp_ctl_input(s, dp, ipc_addr_to_v4(&p->src_addr), p->src_port,
+			ipc_addr_to_v4(&p->dst_addr), p->dst_port, p->payload.b, p->payload.len);
+		break;
+	}
+	case IPC_EVENT:
+		on_event(s, &m->u.event);
+		break;
+	case IPC_ERROR:
+		log_warnx("dataplane %u refused %s for session %u: %s", dp,
+			ipc_type_name(m->u.error.ref_type) ? ipc_type_name(m->u.error.ref_type) : "?",
+			m->u.error.sess, m->u.error.text);
+		break;
+	default:
+		break;
+	}
+}

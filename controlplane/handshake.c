@@ -1,0 +1,291 @@
+/*
+ * What runs inside TLS once it is up (fact sheet §5, §6, §9, §10): the
+ * client's key-method-2 message, authentication, cipher negotiation, data
+ * key derivation and installation in the dataplane, then PUSH_REPLY and
+ * the text messages that follow.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "ipc.h"
+#include "log.h"
+#include "prf.h"
+#include "server.h"
+
+#define EXIT_LINGER_MS 5000	/* §8.3: keep state for retransmits after EXIT */
+
+/* The options string we announce (only compared by clients for warnings). */
+static const char server_options[] =
+	"V4,dev-type tun,link-mtu 1549,tun-mtu 1500,proto UDPv4,keydir 0,"
+	"cipher AES-256-GCM,auth [null-digest],keysize 256,key-method 2,tls-server";
+
+/*
+ * A failed first key ends the client; the record goes from the timer on
+ * the next loop iteration, so callers up the stack may still touch it.
+ */
+static void
+fail_keystate(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks, const char *why)
+{
+	if (c->primary < 0 || c->primary == ks->key_id) {
+		cp_client_close(s, c, why);
+		return;
+	}
+	log_info("session %u: renegotiation of key %u failed: %s", c->slot, ks->key_id, why);
+	ks->state = KS_FAILED;
+}
+
+/* Pool address for a new client: the lowest free one. 0 when exhausted. */
+static uint32_t
+assign_address(struct cp_server *s)
+{
+	const struct cp_cfg_derived *d = &s->cfg.derived;
+	if (!d->has_pool)
+		return 0;
+	int64_t off = idpool_alloc(&s->addrs);
+	if (off < 0)
+		return 0;
+	if (s->cfg.topology == CP_TOPO_NET30)
+		return d->pool_start + (uint32_t)off * 4 + 2;	/* .6, .10, ...: /30 blocks */
+	return d->pool_start + (uint32_t)off;
+}
+
+static bool
+authenticate(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks,
+	const struct km2_client_msg *m)
+{
+	(void)m;
+	if (!cp_tls_peer_cn(ks->tls, c->common_name, sizeof(c->common_name)))
+		return false;
+	/* Certificates were verified by TLS per verify-client-cert. */
+	if (s->cfg.verify_client_cert == CP_VERIFY_REQUIRE && !cp_tls_peer_verified(ks->tls))
+		return false;
+	if (s->cfg.user_pass_db || s->cfg.auth_verify_cmd) {
+		log_warnx("session %u: user/password authentication is not available yet", c->slot);
+		return false;
+	}
+	return true;
+}
+
+/* §6: EKM when both sides can (pushed as tls-ekm), else the legacy PRF. */
+static int
+derive_keys(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks,
+	const struct km2_client_msg *m, const uint8_t *sr1, const uint8_t *sr2)
+{
+	(void)s;
+	uint32_t flags = push_proto_flags(c->pi ? c->pi->proto : 0, true);
+	if (flags & PUSH_PF_TLS_EKM)
+		return cp_tls_export_key_block(ks->tls, ks->key_block);
+	struct prf_legacy_input in = { .pre_master = m->pre_master, .client_random1 = m->random1,
+		.client_random2 = m->random2, .server_random1 = sr1, .server_random2 = sr2,
+		.client_sid = c->sid_remote, .server_sid = c->sid_local };
+	return prf_legacy_key_block(&in, ks->key_block);
+}
+
+static int
+choose_cipher(struct cp_server *s, struct cp_client *c, const struct km2_client_msg *m)
+{
+	char occ_cipher[64] = "";
+	struct ncp_result r;
+	ncp_occ_cipher(m->options, occ_cipher, sizeof(occ_cipher));
+	if (ncp_select(&s->ciphers, c->pi, occ_cipher[0] ? occ_cipher : NULL,
+		(enum ncp_cipher)s->cfg.fallback_cipher, &r) != 0)
+		return -1;
+	c->cipher = r.cipher;
+	return 0;
+}
+
+/* First key of a client: who it is, where it lives, and its data channel. */
+static int
+setup_session(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks,
+	const struct km2_client_msg *m)
+{
+	if (!authenticate(s, c, ks, m))
+		return -1;
+	if (choose_cipher(s, c, m) != 0) {
+		log_info("session %u: %s", c->slot, NCP_AUTH_FAILED_REASON);
+		return -1;
+	}
+	c->vaddr = assign_address(s);
+	if (!c->vaddr) {
+		log_warnx("session %u: address pool exhausted", c->slot);
+		return -1;
+	}
+	if (c->pi && (c->pi->proto & PI_PROTO_DATA_V2))
+		c->peer_id = c->slot;
+	c->authenticated = true;
+	return 0;
+}
+
+static void
+send_push_reply(struct cp_server *s, struct cp_client *c)
+{
+	struct push_client pc = { .ifconfig = true, .ifconfig_local = c->vaddr,
+		.cipher = ncp_cipher_name(c->cipher) };
+	char buf[4 * PUSH_BUNDLE_SIZE];
+	unsigned n_msgs = 0;
+	push_client_caps(&pc, c->pi, true, c->peer_id, (int)s->cfg.tun_mtu);
+	/* Dynamic tls-crypt for renegotiations (§2.7) is not implemented yet. */
+	pc.proto_flags &= ~(uint32_t)PUSH_PF_DYN_TLS_CRYPT;
+	pc.peer_id_set = c->peer_id != IPC_PEER_ID_NONE;
+	pc.ifconfig_remote_netmask = s->cfg.topology == CP_TOPO_SUBNET
+		? s->cfg.derived.netmask : push_net30_peer(c->vaddr);
+	int len = push_reply_build(&s->push, &pc, buf, sizeof(buf), &n_msgs);
+	if (len < 0) {
+		log_warnx("session %u: PUSH_REPLY does not build", c->slot);
+		return;
+	}
+	for (int off = 0; off < len; off += (int)strlen(buf + off) + 1)
+		cp_ctl_send_text(s, c, buf + off);
+	c->push_sent = true;
+	char a[INET_ADDRSTRLEN];
+	uint32_t be = htonl(c->vaddr);
+	inet_ntop(AF_INET, &be, a, sizeof(a));
+	log_info("%s session %u: %s, peer-id %d, %s", c->common_name, c->slot, a,
+		c->peer_id == IPC_PEER_ID_NONE ? -1 : (int)c->peer_id, ncp_cipher_name(c->cipher));
+}
+
+static void
+send_auth_failed(struct cp_server *s, struct cp_client *c, const char *reason)
+{
+	char msg[CTLMSG_MAX];
+	s->stats.auth_failed++;
+	if (ctlmsg_auth_failed(msg, sizeof(msg), reason) >= 0)
+		cp_ctl_send_text(s, c, msg);
+	c->exit_at_ms = ev_now_ms(s->loop) + EXIT_LINGER_MS;
+}
+
+/* The client's key-method-2 message arrived whole: answer and set up keys. */
+static int
+on_key_method_2(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks,
+	struct km2_client_msg *m)
+{
+	uint8_t sr1[KM2_RANDOM_LEN], sr2[KM2_RANDOM_LEN], out[KM2_SERVER_MSG_MAX];
+	bool first = c->primary < 0;
+	if (first && m->has_peer_info) {
+		c->pi = calloc(1, sizeof(*c->pi));
+		if (c->pi)
+			peerinfo_parse(c->pi, m->peer_info, m->peer_info_len);
+	}
+	if (m->has_userpass)
+		snprintf(c->username, sizeof(c->username), "%.*s", (int)sizeof(c->username) - 1,
+			m->username);
+	if (RAND_bytes(sr1, sizeof(sr1)) != 1 || RAND_bytes(sr2, sizeof(sr2)) != 1)
+		return -1;
+	int n = km2_server_build(out, sizeof(out), sr1, sr2, server_options);
+	if (n < 0 || cp_tls_write(ks->tls, out, (size_t)n) != 0)
+		return -1;
+	if (first && setup_session(s, c, ks, m) != 0) {
+		/* 2.x answers the client's PUSH_REQUEST with AUTH_FAILED. */
+		c->authenticated = false;
+		ks->state = KS_ACTIVE;
+		c->primary = ks->key_id;
+		return 0;
+	}
+	if (derive_keys(s, c, ks, m, sr1, sr2) != 0 || cp_dp_install(s, c, ks) != 0)
+		return -1;
+	ks->state = KS_ACTIVE;
+	if (first) {
+		c->primary = ks->key_id;
+		if (c->pi && (c->pi->proto & PI_PROTO_REQUEST_PUSH))
+			send_push_reply(s, c);
+	}
+	return 0;
+}
+
+static void
+consume(struct cp_keystate *ks, size_t n)
+{
+	memmove(ks->app, ks->app + n, ks->app_len - n);
+	ks->app_len -= n;
+}
+
+static void
+on_text(struct cp_server *s, struct cp_client *c, const char *msg, size_t len)
+{
+	struct ctlmsg cm;
+	ctlmsg_classify(msg, len, &cm);
+	switch (cm.type) {
+	case CTL_PUSH_REQUEST:
+		if (!c->authenticated)
+			send_auth_failed(s, c, NULL);
+		else
+			send_push_reply(s, c);
+		break;
+	case CTL_EXIT:
+		/* §8.3: the client leaves; free its address now, keep state for ACKs. */
+		cp_dp_remove(s, c);
+		c->exit_at_ms = ev_now_ms(s->loop) + EXIT_LINGER_MS;
+		break;
+	default:
+		log_debug("session %u: ignoring control message '%.*s'", c->slot, (int)len, msg);
+		break;
+	}
+}
+
+static void
+read_app(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks)
+{
+	if (ks->state == KS_KM2) {
+		struct km2_client_msg *m = calloc(1, sizeof(*m));
+		size_t used = 0;
+		int r = m ? km2_client_parse(ks->app, ks->app_len, m, &used) : KM2_E_ARG;
+		if (r == KM2_OK) {
+			consume(ks, used);
+			r = on_key_method_2(s, c, ks, m);
+		}
+		if (m)
+			km2_client_msg_wipe(m);
+		free(m);
+		if (r < 0) {
+			fail_keystate(s, c, ks, "bad key-method-2 exchange");
+			return;
+		}
+		if (ks->state != KS_ACTIVE)
+			return;	/* incomplete: wait for more */
+	}
+	size_t off = 0;
+	const char *msg;
+	size_t len;
+	while (ctlmsg_next(ks->app, ks->app_len, &off, &msg, &len))
+		on_text(s, c, msg, len);
+	consume(ks, off);
+}
+
+void
+cp_handshake_progress(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks)
+{
+	uint8_t buf[2048];
+	size_t n;
+	while ((n = reliable_read(&ks->rel, buf, sizeof(buf))) > 0)
+		if (cp_tls_feed(ks->tls, buf, n) != 0)
+			break;
+	for (;;) {
+		ssize_t got = cp_tls_process(ks->tls, ks->app + ks->app_len,
+			sizeof(ks->app) - ks->app_len);
+		if (got < 0) {
+			s->stats.tls_errors++;
+			log_info("session %u: TLS error: %s", c->slot, cp_tls_error(ks->tls));
+			fail_keystate(s, c, ks, "TLS handshake failed");
+			return;
+		}
+		if (ks->state == KS_HANDSHAKE && cp_tls_established(ks->tls)) {
+			char d[200];
+			cp_tls_describe(ks->tls, d, sizeof(d));
+			log_info("session %u key %u: control channel %s", c->slot, ks->key_id, d);
+			ks->state = KS_KM2;
+		}
+		ks->app_len += (size_t)got;
+		if (got == 0)
+			break;
+		if (ks->app_len == sizeof(ks->app)) {
+			fail_keystate(s, c, ks, "control message too long");
+			return;
+		}
+	}
+	if (ks->state >= KS_KM2 && ks->state != KS_FAILED)
+		read_app(s, c, ks);
+}

@@ -1,0 +1,138 @@
+/*
+ * dpvpnd's state: the server (configuration, keys, pools, the link to the
+ * dataplanes) and one record per client connection. Everything here is
+ * owned by the single event-loop thread.
+ *
+ * Control packets never touch a socket of ours: the dataplane punts them
+ * (IPC PUNT) and sends our replies (IPC INJECT) from the service address.
+ */
+#ifndef CP_SERVER_H
+#define CP_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "cookie.h"
+#include "ctl_replay.h"
+#include "dplink.h"
+#include "evloop.h"
+#include "idpool.h"
+#include "kmethod2.h"
+#include "ncp.h"
+#include "peerinfo.h"
+#include "push.h"
+#include "reliable.h"
+#include "tls.h"
+#include "wrap.h"
+
+#define CP_TX_LEASE		(1u << 20)	/* tx packet-ids granted to a dataplane at a time */
+#define CP_APP_BUF		8192		/* TLS plaintext waiting to be parsed */
+
+enum ks_state {
+	KS_HANDSHAKE,		/* TLS running */
+	KS_KM2,			/* TLS done, waiting for the client's key-method-2 message */
+	KS_ACTIVE,		/* keys derived and installed */
+	KS_FAILED,
+};
+
+/* One TLS session of a client: key_id 0, then one per renegotiation. */
+struct cp_keystate {
+	uint8_t key_id;
+	enum ks_state state;
+	struct reliable rel;
+	struct cp_tls *tls;
+	uint64_t hand_deadline_ms;
+	uint8_t app[CP_APP_BUF];	/* plaintext from TLS not consumed yet */
+	size_t app_len;
+	uint8_t key_block[256];		/* derived data keys (wiped after install) */
+	uint32_t tx_lease;		/* highest tx packet-id granted to the dataplane */
+	bool installed;
+};
+
+struct cp_client {
+	uint32_t slot, gen;		/* dataplane session (sess, gen) */
+	unsigned dp;			/* which dataplane carries it */
+	uint32_t addr;			/* client address, network order */
+	uint16_t port;			/* client port, host order */
+	uint32_t local_addr;		/* our service address it talks to, network order */
+	uint16_t local_port;
+	uint8_t sid_local[8], sid_remote[8];
+	struct cp_wrap wrap;
+	struct ctl_replay rx_replay;
+	uint32_t tx_replay_id;
+	struct cp_keystate *ks[8];
+	int primary;			/* key_id that encrypts, -1 before the first key */
+
+	/* who it is */
+	char common_name[256];
+	char username[256];
+	struct peerinfo *pi;
+	bool authenticated;
+	bool push_sent;
+	enum ncp_cipher cipher;
+	uint32_t peer_id;		/* IPC_PEER_ID_NONE for old clients */
+	uint32_t vaddr;			/* tunnel address, host order */
+	bool in_dataplane;
+
+	uint64_t created_ms, last_rx_ms;
+	uint64_t exit_at_ms;		/* EXIT received / AUTH_FAILED sent: close then */
+	bool closing;			/* ignore its packets; record freed by the timer */
+	char close_reason[96];
+	struct ev_timer timer;
+	struct cp_client *hash_next;
+};
+
+struct cp_server {
+	struct cp_config cfg;
+	struct ev_loop *loop;
+	struct dplink *dl;
+	struct cp_tls_ctx *tls;
+	struct cp_wrap_server wrap;
+	struct cookie_key cookie;
+	struct ncp_list ciphers;
+	struct push_global push;
+	const char *push_opts[CP_CFG_MAX_PUSH];
+	struct idpool slots;		/* dataplane session slots == peer-ids */
+	struct idpool addrs;		/* pool offsets */
+	struct cp_client **by_slot;	/* [max_clients] */
+	struct cp_client **hash;	/* by (addr, port) */
+	uint32_t hash_size;
+	uint32_t n_clients;
+	uint64_t boot_ms;
+	struct {
+		uint64_t punts, bad_packets, replays, resets, handshakes, auth_failed;
+		uint64_t tls_errors, hand_timeouts, sessions_ended;
+	} stats;
+};
+
+/* clients.c: registry and lifecycle */
+int cp_clients_init(struct cp_server *s);
+struct cp_client *cp_client_find(struct cp_server *s, uint32_t addr, uint16_t port);
+struct cp_client *cp_client_new(struct cp_server *s, unsigned dp, uint32_t addr, uint16_t port,
+	uint32_t local_addr, uint16_t local_port);
+void cp_client_rehash(struct cp_server *s, struct cp_client *c, uint32_t addr, uint16_t port);
+void cp_client_destroy(struct cp_server *s, struct cp_client *c, const char *why);
+/* Ends a client from within its own processing: freed on the next loop turn. */
+void cp_client_close(struct cp_server *s, struct cp_client *c, const char *why);
+void cp_clients_bind_server(struct cp_server *s);
+void cp_client_schedule(struct cp_server *s, struct cp_client *c);
+struct cp_keystate *cp_keystate_new(struct cp_server *s, struct cp_client *c, uint8_t key_id,
+	uint32_t first_send_id, uint32_t first_recv_id);
+
+/* ctlchan.c: packets from and to the client */
+void cp_ctl_input(struct cp_server *s, unsigned dp, uint32_t src, uint16_t sport, uint32_t dst,
+	uint16_t dport, const uint8_t *pkt, size_t len);
+void cp_ctl_flush(struct cp_server *s, struct cp_client *c);
+int cp_ctl_send_text(struct cp_server *s, struct cp_client *c, const char *msg);
+
+/* handshake.c: TLS application data (key method 2, auth, push) */
+void cp_handshake_progress(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks);
+
+/* datapath.c: sessions and keys in the dataplanes, their events */
+int cp_dp_install(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks);
+void cp_dp_remove(struct cp_server *s, struct cp_client *c);
+void cp_dp_on_hello(void *arg, unsigned dp, bool restarted);
+void cp_dp_on_msg(void *arg, unsigned dp, const struct ipc_msg *m);
+
+#endif

@@ -1,0 +1,86 @@
+#include "wrap.h"
+
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "ctl_wire.h"
+#include "ovpn_wire.h"
+
+static bool
+carries_wkc(const uint8_t *in, size_t len)
+{
+	unsigned op = len ? ovpn_opcode(in[0]) : 0;
+	return op == OVPN_P_CONTROL_HARD_RESET_CLIENT_V3 || op == OVPN_P_CONTROL_WKC_V1;
+}
+
+/* tls-crypt-v2: the WKc names the client key; keep it for the session. */
+static ssize_t
+unwrap_v2(const struct cp_wrap_server *srv, struct cp_wrap *w, const uint8_t *in, size_t len,
+	uint8_t *out, size_t cap, uint32_t *rid, uint32_t *rtime)
+{
+	if (!carries_wkc(in, len)) {
+		if (w->wkc_len == 0)
+			return CTL_ERR_AUTH;	/* no client key yet */
+		return tls_crypt_unwrap(&w->kc, in, len, out, cap, rid, rtime);
+	}
+	struct tls_crypt_v2_client cl;
+	ssize_t n = tls_crypt_v2_unwrap(srv->v2_key, in, len, &cl, out, cap, rid, rtime);
+	if (n >= 0 && w->wkc_len == 0) {
+		size_t wrapped;
+		const uint8_t *wkc;
+		tls_crypt_init(&w->kc, cl.kc, true);
+		if (tls_crypt_v2_split(in, len, &wrapped, &wkc, &w->wkc_len) != 0)
+			w->wkc_len = 0;
+	}
+	tls_crypt_v2_client_wipe(&cl);
+	return n;
+}
+
+ssize_t
+cp_wrap_unwrap(const struct cp_wrap_server *srv, struct cp_wrap *w, const uint8_t *in, size_t len,
+	uint8_t *out, size_t cap, uint32_t *replay_id, uint32_t *replay_time)
+{
+	*replay_id = *replay_time = 0;
+	switch (srv->mode) {
+	case CP_WRAP_TLS_AUTH:
+		return tls_auth_unwrap(&srv->auth, in, len, out, cap, replay_id, replay_time);
+	case CP_WRAP_TLS_CRYPT:
+		return tls_crypt_unwrap(&srv->crypt, in, len, out, cap, replay_id, replay_time);
+	case CP_WRAP_TLS_CRYPT_V2:
+		return unwrap_v2(srv, w, in, len, out, cap, replay_id, replay_time);
+	default:
+		if (len > cap)
+			return CTL_ERR_SPACE;
+		memcpy(out, in, len);
+		return (ssize_t)len;
+	}
+}
+
+ssize_t
+cp_wrap_wrap(const struct cp_wrap *w, const uint8_t *plain, size_t len, uint32_t replay_id,
+	uint32_t replay_time, uint8_t *out, size_t cap)
+{
+	switch (w->srv->mode) {
+	case CP_WRAP_TLS_AUTH:
+		return tls_auth_wrap(&w->srv->auth, plain, len, replay_id, replay_time, out, cap);
+	case CP_WRAP_TLS_CRYPT:
+		return tls_crypt_wrap(&w->srv->crypt, plain, len, replay_id, replay_time, out, cap);
+	case CP_WRAP_TLS_CRYPT_V2:
+		/* The server answers with the client's key and never sends a WKc. */
+		return tls_crypt_wrap(&w->kc, plain, len, replay_id, replay_time, out, cap);
+	default:
+		if (len > cap)
+			return CTL_ERR_SPACE;
+		memcpy(out, plain, len);
+		return (ssize_t)len;
+	}
+}
+
+void
+cp_wrap_wipe(struct cp_wrap *w)
+{
+	tls_crypt_wipe(&w->kc);
+	OPENSSL_cleanse(w->wkc, sizeof(w->wkc));
+	w->wkc_len = 0;
+}

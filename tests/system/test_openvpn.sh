@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# Real OpenVPN 2.6 clients (Debian's openvpn) against dpvpnd + dpvpn-dataplane.
+#
+#   cli ns 198.18.0.2 ── veth ── [dp ns: dpvpn-dataplane on net_af_packet] ── veth ── lan ns 10.200.0.2
+#        openvpn client (tun0 10.99.0.x)      dpvpnd (root ns) ⇄ ZeroMQ ⇄ dataplane
+#
+# For each control-channel protection (tls-crypt, tls-auth, tls-crypt-v2) and each data
+# cipher (AES-256-GCM, AES-128-GCM, CHACHA20-POLY1305): connect, ping the LAN host through
+# the tunnel, move data both ways and check the byte counters on both ends.
+# Usage: test_openvpn.sh DATAPLANE DPVPND [PKI_DIR]. Exit 77 = cannot run here.
+set -uo pipefail
+DP_BIN=$1 CP_BIN=$2
+PKI=${3:-$(cd "$(dirname "$0")/../data/pki" && pwd)}
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+command -v openvpn >/dev/null || { echo "SKIP: openvpn not installed"; exit 77; }
+[ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
+
+SUF=$$
+NS_DP=dpo$SUF-dp NS_CLI=dpo$SUF-cli NS_LAN=dpo$SUF-lan
+O0=oo0$SUF O1=oo1$SUF L0=ol0$SUF L1=ol1$SUF
+T=$(mktemp -d /tmp/dpvpn-ovpn.XXXXXX)
+PREFIX=dpo$SUF
+PASS=0 FAIL=0
+pids=()
+
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	sleep 0.5
+	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+	for ns in $NS_DP $NS_CLI $NS_LAN; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$T" "/var/run/dpdk/$PREFIX"
+}
+trap cleanup EXIT
+
+check() { # name condition-result detail
+	if [ "$2" = 0 ]; then PASS=$((PASS + 1)); echo "PASS $1 $3"
+	else FAIL=$((FAIL + 1)); echo "FAIL $1 $3"; fi
+}
+
+topology() {
+	for ns in $NS_DP $NS_CLI $NS_LAN; do ip netns add "$ns"; done
+	ip link add $O0 netns $NS_DP type veth peer name $O1 netns $NS_CLI
+	ip link add $L0 netns $NS_DP type veth peer name $L1 netns $NS_LAN
+	for spec in $NS_DP:$O0 $NS_DP:$L0 $NS_CLI:$O1 $NS_LAN:$L1; do
+		ns=${spec%%:*} dev=${spec#*:}
+		ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=1"
+		ip -n "$ns" link set "$dev" up
+	done
+	ip -n $NS_CLI link set lo up
+	ip -n $NS_CLI addr add 198.18.0.2/24 dev $O1
+	ip -n $NS_LAN addr add 10.200.0.2/24 dev $L1
+	ip -n $NS_LAN route add 10.99.0.0/24 via 10.200.0.1
+	ip netns exec $NS_CLI ethtool -K $O1 tx off >/dev/null
+	ip netns exec $NS_LAN ethtool -K $L1 tx off >/dev/null
+}
+
+start_dataplane() {
+	cat > "$T/dp.conf" <<CONF
+name system-test
+outside dev=net_af_packet0 addr=198.18.0.1/24
+inside dev=net_af_packet1 addr=10.200.0.1/24
+control ipc://$T/cp.sock
+max-sessions 1024
+mbufs 8191
+CONF
+	ip netns exec $NS_DP "$DP_BIN" --no-huge -m 512 --no-pci -l 0 --file-prefix $PREFIX \
+		--vdev net_af_packet0,iface=$O0 --vdev net_af_packet1,iface=$L0 \
+		-- --config "$T/dp.conf" > "$T/dp.log" 2>&1 &
+	pids+=($!)
+}
+
+keys() {
+	openvpn --genkey secret "$T/tc.key" >/dev/null
+	openvpn --genkey tls-crypt-v2-server "$T/v2s.key" >/dev/null
+	openvpn --genkey tls-crypt-v2-client "$T/v2c.key" --tls-crypt-v2 "$T/v2s.key" >/dev/null
+}
+
+wrap_server() {
+	case $1 in
+	tls-crypt) echo "tls-crypt $T/tc.key" ;;
+	tls-auth) printf 'tls-auth %s 0\n' "$T/tc.key" ;;
+	tls-crypt-v2) echo "tls-crypt-v2 $T/v2s.key" ;;
+	esac
+}
+
+wrap_client() {
+	case $1 in
+	tls-crypt) echo "tls-crypt $T/tc.key" ;;
+	tls-auth) printf 'tls-auth %s 1\n' "$T/tc.key" ;;
+	tls-crypt-v2) echo "tls-crypt-v2 $T/v2c.key" ;;
+	esac
+}
+
+start_server() { # wrap
+	cat > "$T/server.conf" <<CONF
+port 1194
+proto udp
+dev tun
+server 10.99.0.0 255.255.255.0
+topology subnet
+ca $PKI/ca.crt
+cert $PKI/server.crt
+key $PKI/server.key
+dh none
+$(wrap_server "$1")
+keepalive 10 60
+data-ciphers AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305
+push "route 10.200.0.0 255.255.255.0"
+dataplane ipc://$T/cp.sock
+CONF
+	"$CP_BIN" --config "$T/server.conf" > "$T/dpvpnd.log" 2>&1 &
+	CP_PID=$!
+	pids+=($CP_PID)
+}
+
+start_client() { # wrap cipher
+	cat > "$T/client.conf" <<CONF
+client
+dev tun
+proto udp
+remote 198.18.0.1 1194
+nobind
+ca $PKI/ca.crt
+cert $PKI/client.crt
+key $PKI/client.key
+$(wrap_client "$1")
+data-ciphers $2
+verb 3
+CONF
+	ip netns exec $NS_CLI openvpn --config "$T/client.conf" > "$T/client.log" 2>&1 &
+	CLI_PID=$!
+	pids+=($CLI_PID)
+}
+
+wait_for() { # seconds command...
+	local end=$((SECONDS + $1)); shift
+	until "$@" 2>/dev/null; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.2
+	done
+}
+
+tun_bytes() { # rx|tx
+	ip netns exec $NS_CLI cat "/sys/class/net/tun0/statistics/$1_bytes" 2>/dev/null || echo 0
+}
+
+diagnose() {
+	echo "    dataplane drops: $(echo /dpvpn/drops | dpdk-telemetry.py -f $PREFIX 2>/dev/null | tail -1 | tr ',' '\n' | grep -v ': 0' | tr -d '\n')"
+	echo "    dataplane stats: $(echo /dpvpn/stats | dpdk-telemetry.py -f $PREFIX 2>/dev/null | tail -1)"
+	tail -3 "$T/client.log" | sed 's/^/    client: /'
+}
+
+one_case() { # wrap cipher
+	local name="$1/$2"
+	start_server "$1"
+	start_client "$1" "$2"
+	if ! wait_for 20 grep -q "Initialization Sequence Completed" "$T/client.log"; then
+		check "connect $name" 1 "(no Initialization Sequence Completed)"
+		tail -5 "$T/client.log" | sed 's/^/    client: /'
+		tail -5 "$T/dpvpnd.log" | sed 's/^/    dpvpnd: /'
+	else
+		local got
+		got=$(grep -o "Data Channel: cipher '[^']*'" "$T/client.log" | tail -1)
+		check "connect $name" "$([ "$got" = "Data Channel: cipher '$2'" ]; echo $?)" "($got)"
+		local out
+		out=$(ip netns exec $NS_CLI ping -c 5 -i 0.2 -W 2 10.200.0.2 2>&1 | grep -o "[0-9]* received")
+		check "ping $name" "$([ "$out" = "5 received" ]; echo $?)" "($out)"
+		# Bulk both ways: 200 x 1200-byte echo requests (ICMP payload counted by tun0 on each side).
+		local rx0 tx0 rx1 tx1
+		rx0=$(tun_bytes rx) tx0=$(tun_bytes tx)
+		out=$(ip netns exec $NS_CLI ping -q -c 200 -i 0.002 -s 1200 -W 2 10.200.0.2 2>&1 | grep -o "[0-9]* received")
+		rx1=$(tun_bytes rx) tx1=$(tun_bytes tx)
+		# 1228-byte IP packets each way; nothing else is expected on tun0 during the ping.
+		check "bulk $name" "$([ "$out" = "200 received" ] && [ $((tx1 - tx0)) -eq $((200 * 1228)) ] && [ $((rx1 - rx0)) -eq $((200 * 1228)) ]; echo $?)" \
+			"($out, tun0 tx $((tx1 - tx0)) rx $((rx1 - rx0)) bytes, want $((200 * 1228)) each)"
+		[ "$out" = "200 received" ] || diagnose
+	fi
+	kill $CLI_PID $CP_PID 2>/dev/null
+	wait $CLI_PID $CP_PID 2>/dev/null
+}
+
+topology
+keys
+start_dataplane
+for wrap in tls-crypt tls-auth tls-crypt-v2; do
+	for cipher in AES-256-GCM AES-128-GCM CHACHA20-POLY1305; do
+		one_case $wrap $cipher
+	done
+done
+echo "$PASS passed, $FAIL failed"
+[ $FAIL = 0 ]
