@@ -121,6 +121,7 @@ cp_keystate_new(struct cp_server *s, struct cp_client *c, uint8_t key_id, uint32
 	reliable_init(&ks->rel, s->cfg.tls_timeout * 1000, first_send_id, first_recv_id);
 	ks->hand_deadline_ms = ev_now_ms(s->loop) + (uint64_t)s->cfg.hand_window * 1000;
 	c->ks[key_id] = ks;
+	c->latest = key_id;
 	return ks;
 }
 
@@ -132,6 +133,18 @@ keystate_free(struct cp_keystate *ks)
 	cp_tls_free(ks->tls);
 	OPENSSL_cleanse(ks, sizeof(*ks));
 	free(ks);
+}
+
+void
+cp_keystate_retire(struct cp_server *s, struct cp_client *c, uint8_t key_id)
+{
+	struct cp_keystate *ks = c->ks[key_id];
+	if (!ks)
+		return;
+	if (ks->installed)
+		cp_dp_key_del(s, c, key_id);
+	keystate_free(ks);
+	c->ks[key_id] = NULL;
 }
 
 void
@@ -221,8 +234,7 @@ on_client_timer(void *arg)
 			cp_client_destroy(s, c, "TLS handshake did not finish within hand-window");
 			return;
 		}
-		keystate_free(ks);	/* failed renegotiation: the old key lives on */
-		c->ks[i] = NULL;
+		cp_keystate_retire(s, c, (uint8_t)i);	/* failed renegotiation: the old key lives on */
 	}
 	cp_ctl_flush(s, c);
 }

@@ -219,12 +219,12 @@ keystate_for(struct cp_server *s, struct cp_client *c, const struct ctl_pkt *p)
 	struct cp_keystate *ks = c->ks[p->key_id];
 	if (p->opcode != OVPN_P_CONTROL_SOFT_RESET_V1)
 		return ks;
-	if (ks && ks->state != KS_ACTIVE)
-		return ks;	/* a retransmitted soft reset */
-	if (c->primary < 0 || c->ks[c->primary]->state != KS_ACTIVE || p->key_id == c->primary)
+	if (ks && p->key_id == c->latest)
+		return ks;	/* a retransmitted soft reset of the current renegotiation */
+	if (c->primary < 0 || p->key_id == c->primary || c->ks[c->primary]->state != KS_ACTIVE)
 		return NULL;
-	if (ks)
-		return ks;
+	if (ks)		/* key_ids cycle 1..7: an old key of this id retires now */
+		cp_keystate_retire(s, c, p->key_id);
 	/* §11.2: our own soft reset (msg 0) answers; both sides start at msg id 0. */
 	ks = cp_keystate_new(s, c, p->key_id, 0, 0);
 	if (ks) {
@@ -264,8 +264,10 @@ input_known(struct cp_server *s, struct cp_client *c, const uint8_t *pkt, size_t
 		s->stats.bad_packets++;
 		return;
 	}
-	if (p.n_acks)
+	if (p.n_acks) {
 		reliable_on_ack(&ks->rel, p.acks, p.n_acks);
+		cp_dp_maybe_switch(s, c, ks);
+	}
 	if (p.has_msg_id)
 		reliable_recv(&ks->rel, p.msg_id, p.payload, p.payload_len);
 	cp_handshake_progress(s, c, ks);

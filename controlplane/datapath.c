@@ -81,26 +81,52 @@ cp_dp_install(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks)
 	if (first && send_session_add(s, c) != 0)
 		return -1;
 	c->in_dataplane = true;
-	/* §11.3: a new key starts encrypting at once; the client installs it for
-	 * receiving when its own handshake completes, before ours does. */
-	if (send_key(s, c, ks, true) != 0)
+	/*
+	 * §11.3: the first key encrypts at once. A renegotiated key is installed
+	 * for receiving only; we switch to it once the client has acknowledged
+	 * everything we sent on it (our key-method-2 reply included), so the
+	 * client holds the key before the first packet encrypted with it arrives.
+	 */
+	if (send_key(s, c, ks, first) != 0)
 		return -1;
 	ks->installed = true;
+	ks->switch_pending = !first;
 	/* Keep the previous key (lame duck); delete anything older (3 slots). */
 	for (unsigned i = 0; i < 8; i++) {
 		struct cp_keystate *o = c->ks[i];
 		if (!o || o == ks || i == (unsigned)c->primary || !o->installed)
 			continue;
-		struct ipc_msg del = { .type = IPC_KEY_DEL };
-		del.u.key_del.sess = c->slot;
-		del.u.key_del.gen = c->gen;
-		del.u.key_del.key_id = (uint8_t)i;
-		dplink_send(s->dl, c->dp, &del);
+		cp_dp_key_del(s, c, (uint8_t)i);
 		o->installed = false;
 	}
-	if (!first)
-		c->primary = ks->key_id;
 	return 0;
+}
+
+void
+cp_dp_key_del(struct cp_server *s, struct cp_client *c, uint8_t key_id)
+{
+	struct ipc_msg del = { .type = IPC_KEY_DEL };
+	if (!c->in_dataplane)
+		return;
+	del.u.key_del.sess = c->slot;
+	del.u.key_del.gen = c->gen;
+	del.u.key_del.key_id = key_id;
+	dplink_send(s->dl, c->dp, &del);
+}
+
+void
+cp_dp_maybe_switch(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks)
+{
+	if (!ks->switch_pending || reliable_send_pending(&ks->rel) != 0)
+		return;
+	struct ipc_msg m = { .type = IPC_KEY_TX_SWITCH };
+	m.u.key_tx_switch.sess = c->slot;
+	m.u.key_tx_switch.gen = c->gen;
+	m.u.key_tx_switch.key_id = ks->key_id;
+	if (dplink_send(s->dl, c->dp, &m) == 0) {
+		ks->switch_pending = false;
+		c->primary = ks->key_id;
+	}
 }
 
 void

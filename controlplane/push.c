@@ -483,13 +483,12 @@ bool
 ctlmsg_next(const uint8_t *rec, size_t len, size_t *off, const char **msg, size_t *msg_len)
 {
 	assert(off && msg && msg_len && *off <= len && (rec || len == 0));
-	/* 2.6: while (BLEN(&buf) > 1) — a lone last byte is never a message */
-	while (len - *off > 1) {
+	while (*off < len) {
 		const uint8_t *s = rec + *off;
 		const uint8_t *nul = memchr(s, 0, len - *off);
 
 		if (!nul)
-			break;          /* unterminated tail: dropped */
+			return false;   /* unterminated tail: *off stays on it */
 		size_t n = (size_t)(nul - s);
 
 		*off += n + 1;
@@ -501,7 +500,6 @@ ctlmsg_next(const uint8_t *rec, size_t len, size_t *off, const char **msg, size_
 		*msg_len = n;
 		return true;
 	}
-	*off = len;
 	return false;
 }
 

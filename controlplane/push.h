@@ -198,10 +198,13 @@ struct ctlmsg {
 };
 
 /*
- * Next message of a TLS record rec[0..len), from *off (start at 0); *off
- * advances. Returns true with msg/msg_len (NUL excluded, trailing CR/LF
- * removed, never empty: empty ones are skipped), false when no message is
- * left. As in 2.6, an unterminated tail and a last lone byte are ignored.
+ * Next NUL-terminated message in rec[0..len), from *off (start at 0); *off
+ * advances past its NUL. Returns true with msg/msg_len (NUL excluded,
+ * trailing CR/LF removed, never empty: empty ones are skipped), false when
+ * no complete message is left; *off then stays at the first byte of the
+ * unterminated tail (len if none). A caller reading one TLS record at a
+ * time drops that tail, as 2.6 does (a message never spans records); one
+ * that accumulates TLS plaintext keeps it for the next read.
  */
 bool ctlmsg_next(const uint8_t *rec, size_t len, size_t *off, const char **msg, size_t *msg_len);
 

@@ -48,6 +48,7 @@ struct cp_keystate {
 	uint8_t key_block[256];		/* derived data keys (wiped after install) */
 	uint32_t tx_lease;		/* highest tx packet-id granted to the dataplane */
 	bool installed;
+	bool switch_pending;		/* installed for rx; tx switches when all is acked */
 };
 
 struct cp_client {
@@ -63,6 +64,7 @@ struct cp_client {
 	uint32_t tx_replay_id;
 	struct cp_keystate *ks[8];
 	int primary;			/* key_id that encrypts, -1 before the first key */
+	int latest;			/* key_id of the newest key state */
 
 	/* who it is */
 	char common_name[256];
@@ -117,6 +119,8 @@ void cp_client_destroy(struct cp_server *s, struct cp_client *c, const char *why
 void cp_client_close(struct cp_server *s, struct cp_client *c, const char *why);
 void cp_clients_bind_server(struct cp_server *s);
 void cp_client_schedule(struct cp_server *s, struct cp_client *c);
+/* Drops a key state (and its key in the dataplane). */
+void cp_keystate_retire(struct cp_server *s, struct cp_client *c, uint8_t key_id);
 struct cp_keystate *cp_keystate_new(struct cp_server *s, struct cp_client *c, uint8_t key_id,
 	uint32_t first_send_id, uint32_t first_recv_id);
 
@@ -132,6 +136,8 @@ void cp_handshake_progress(struct cp_server *s, struct cp_client *c, struct cp_k
 /* datapath.c: sessions and keys in the dataplanes, their events */
 int cp_dp_install(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks);
 void cp_dp_remove(struct cp_server *s, struct cp_client *c);
+void cp_dp_key_del(struct cp_server *s, struct cp_client *c, uint8_t key_id);
+void cp_dp_maybe_switch(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks);
 void cp_dp_on_hello(void *arg, unsigned dp, bool restarted);
 void cp_dp_on_msg(void *arg, unsigned dp, const struct ipc_msg *m);
 

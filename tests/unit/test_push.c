@@ -481,8 +481,9 @@ test_classify(void)
 	CHECK(strcmp(ctlmsg_type_name(CTL_INVALID), "?") == 0);
 }
 
-/* Split a record and classify every message; types joined by ' '. */
-static void
+/* Split a record and classify every message; types joined by ' '.
+ * Returns where ctlmsg_next() stopped. */
+static size_t
 split_all(const char *rec, size_t len, char *types, size_t cap)
 {
 	size_t off = 0, tl = 0;
@@ -498,36 +499,57 @@ split_all(const char *rec, size_t len, char *types, size_t cap)
 		tl += (size_t)snprintf(types + tl, cap - tl, "%s%s", tl ? " " : "",
 				       ctlmsg_type_name(c.type));
 	}
-	CHECK_EQ(off, len);
+	CHECK(off <= len);
+	CHECK(memchr(rec + off, 0, len - off) == NULL);
+	return off;
 }
 
 static void
 test_split_record(void)
 {
-	static const struct { const char *rec; size_t len; const char *types; } t[] = {
-		/* 1 */ { "PUSH_REQUEST\0", 13, "PUSH_REQUEST" },
-		/* 2 */ { "PUSH_REQUEST\0EXIT\0", 18, "PUSH_REQUEST EXIT" },
-		/* 3 */ { "PUSH_REQUEST\r\n\0", 15, "PUSH_REQUEST" },
-		/* 4 */ { "\0\0PUSH_REQUEST\0", 15, "PUSH_REQUEST" },
-		/* 5: unterminated: dropped */
-		/* 5 */ { "PUSH_REQUEST", 12, "" },
-		/* 6 */ { "EXIT\0PUSH_REQ", 13, "EXIT" },
-		/* 7: a lone last byte is ignored (2.6 loops while > 1 byte) */
-		/* 8 */ { "EXIT\0X", 6, "EXIT" },
-		/* 8 */ { "\0", 1, "" },
-		/* 9 */ { "", 0, "" },
-		/* 10 */ { "A\0", 2, "?" },
+	static const struct {
+		const char *rec;
+		size_t len;
+		const char *types;
+		size_t stop;            /* start of the unterminated tail, or len */
+	} t[] = {
+		/* 1 */ { "PUSH_REQUEST\0", 13, "PUSH_REQUEST", 13 },
+		/* 2 */ { "PUSH_REQUEST\0EXIT\0", 18, "PUSH_REQUEST EXIT", 18 },
+		/* 3 */ { "PUSH_REQUEST\r\n\0", 15, "PUSH_REQUEST", 15 },
+		/* 4 */ { "\0\0PUSH_REQUEST\0", 15, "PUSH_REQUEST", 15 },
+		/* 5: unterminated: left for the caller (2.6 drops it) */
+		/* 5 */ { "PUSH_REQUEST", 12, "", 0 },
+		/* 6 */ { "EXIT\0PUSH_REQ", 13, "EXIT", 5 },
+		/* 7 */ { "EXIT\0X", 6, "EXIT", 5 },
+		/* 8 */ { "\0", 1, "", 1 },
+		/* 9 */ { "", 0, "", 0 },
+		/* 10 */ { "A\0", 2, "?", 2 },
 		/* 11: CR inside is not stripped: invalid */
-		/* 11 */ { "EX\rIT\0INFO,x\0", 13, "? INFO" },
+		/* 11 */ { "EX\rIT\0INFO,x\0", 13, "? INFO", 13 },
+		/* 12 */ { "\r\n\0EXIT\0\r", 9, "EXIT", 8 },
 	};
 	char types[200];
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		split_all(t[i].rec, t[i].len, types, sizeof(types));
-		if (strcmp(types, t[i].types) != 0)
-			fprintf(stderr, "record case %zu: '%s'\n", i + 1, types);
+		size_t stop = split_all(t[i].rec, t[i].len, types, sizeof(types));
+
+		if (strcmp(types, t[i].types) != 0 || stop != t[i].stop)
+			fprintf(stderr, "record case %zu: '%s' stop %zu\n", i + 1, types, stop);
 		CHECK(strcmp(types, t[i].types) == 0);
+		CHECK_EQ(stop, t[i].stop);
 	}
+	/* an accumulating caller: the tail completes on the next read */
+	static const char two[] = "PUSH_REQ" "UEST\0";
+	size_t off = 0;
+	const char *m;
+	size_t ml;
+
+	CHECK(!ctlmsg_next((const uint8_t *)two, 8, &off, &m, &ml));
+	CHECK_EQ(off, 0);
+	CHECK(ctlmsg_next((const uint8_t *)two, sizeof(two) - 1, &off, &m, &ml));
+	CHECK_EQ(ml, 12);
+	CHECK_EQ(off, 13);
+
 	/* a PUSH_REPLY built here splits back into its messages */
 	static const char *const admin[] = { "route 192.168.77.0 255.255.255.0" };
 	struct push_global g = { .push = admin, .n_push = 1 };
