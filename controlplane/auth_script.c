@@ -447,6 +447,12 @@ auth_script_run(const struct auth_script *s, const struct auth_script_req *req, 
 		d = -EINVAL;
 		goto out;
 	}
+	/* checked here too: under some emulators (valgrind) posix_spawn
+	 * cannot report a failed exec, the child just exits 127 */
+	if (access(s->argv[0], X_OK) < 0) {
+		d = -errno;
+		goto out;
+	}
 	if (env_build(&env, req) < 0) {
 		d = -ENOMEM;
 		goto out;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -72,26 +73,30 @@ cp_client_rehash(struct cp_server *s, struct cp_client *c, uint32_t addr, uint16
 	hash_insert(s, c);
 }
 
-struct cp_client *
-cp_client_new(struct cp_server *s, unsigned dp, uint32_t addr, uint16_t port,
-	uint32_t local_addr, uint16_t local_port)
+/* Generations differ across restarts of dpvpnd too: they start from the clock. */
+static uint32_t
+next_gen(void)
 {
-	int64_t slot = idpool_alloc(&s->slots);
-	if (slot < 0)
-		return NULL;
+	static uint32_t gen;
+	if (!gen)
+		gen = (uint32_t)time(NULL) << 8;
+	if (++gen == 0)
+		gen = 1;
+	return gen;
+}
+
+static struct cp_client *
+client_alloc(struct cp_server *s, unsigned dp, uint32_t slot, uint32_t gen, uint32_t addr,
+	uint16_t port)
+{
 	struct cp_client *c = calloc(1, sizeof(*c));
-	if (!c) {
-		idpool_release(&s->slots, (uint32_t)slot);
+	if (!c)
 		return NULL;
-	}
-	static uint32_t gen_counter;
-	c->slot = (uint32_t)slot;
-	c->gen = ++gen_counter ? gen_counter : ++gen_counter;	/* never 0 */
+	c->slot = slot;
+	c->gen = gen;
 	c->dp = dp;
 	c->addr = addr;
 	c->port = port;
-	c->local_addr = local_addr;
-	c->local_port = local_port;
 	c->primary = -1;
 	c->peer_id = IPC_PEER_ID_NONE;
 	c->wrap.srv = &s->wrap;
@@ -101,6 +106,33 @@ cp_client_new(struct cp_server *s, unsigned dp, uint32_t addr, uint16_t port,
 	s->by_slot[c->slot] = c;
 	hash_insert(s, c);
 	s->n_clients++;
+	return c;
+}
+
+struct cp_client *
+cp_client_new(struct cp_server *s, unsigned dp, uint32_t addr, uint16_t port,
+	uint32_t local_addr, uint16_t local_port)
+{
+	int64_t slot = idpool_alloc(&s->slots);
+	if (slot < 0)
+		return NULL;
+	struct cp_client *c = client_alloc(s, dp, (uint32_t)slot, next_gen(), addr, port);
+	if (!c) {
+		idpool_release(&s->slots, (uint32_t)slot);
+		return NULL;
+	}
+	c->local_addr = local_addr;
+	c->local_port = local_port;
+	return c;
+}
+
+struct cp_client *
+cp_client_adopt(struct cp_server *s, unsigned dp, uint32_t slot, uint32_t gen, uint32_t addr,
+	uint16_t port)
+{
+	struct cp_client *c = client_alloc(s, dp, slot, gen, addr, port);
+	if (!c)
+		idpool_release(&s->slots, slot);
 	return c;
 }
 
@@ -163,6 +195,7 @@ cp_client_destroy(struct cp_server *s, struct cp_client *c, const char *why)
 		keystate_free(c->ks[i]);
 	cp_wrap_wipe(&c->wrap);
 	free(c->pi);
+	free(c->ccd);
 	s->n_clients--;
 	s->stats.sessions_ended++;
 	free(c);

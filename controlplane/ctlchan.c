@@ -295,6 +295,11 @@ cp_ctl_input(struct cp_server *s, unsigned dp, uint32_t src, uint16_t sport, uin
 	}
 	if (c && c->closing)
 		return;
+	if (c && c->orphan) {
+		/* Its control state died with a previous dpvpnd: the client must start over. */
+		cp_client_destroy(s, c, "control packet for a session without control state");
+		c = NULL;
+	}
 	if (c)
 		input_known(s, c, pkt, len);
 	else

@@ -35,7 +35,18 @@ send_session_add(struct cp_server *s, struct cp_client *c)
 	a->idle_ms = s->cfg.derived.ping_restart * 1000;
 	a->replay_window = s->cfg.replay_window;
 	a->replay_time_s = s->cfg.replay_time;
-	return dplink_send(s->dl, c->dp, &m);
+	if (dplink_send(s->dl, c->dp, &m) != 0)
+		return -1;
+	/* iroutes: networks behind this client (its ccd file). */
+	for (unsigned i = 0; c->ccd && i < c->ccd->n_iroute; i++) {
+		struct ipc_msg r = { .type = IPC_ROUTE_ADD };
+		r.u.route_add.sess = c->slot;
+		r.u.route_add.gen = c->gen;
+		ipc_addr_from_v4(&r.u.route_add.prefix, htonl(c->ccd->iroute[i].net));
+		r.u.route_add.plen = (uint8_t)__builtin_popcount(c->ccd->iroute[i].mask);
+		dplink_send(s->dl, c->dp, &r);
+	}
+	return 0;
 }
 
 static unsigned
@@ -132,33 +143,34 @@ cp_dp_maybe_switch(struct cp_server *s, struct cp_client *c, struct cp_keystate 
 void
 cp_dp_remove(struct cp_server *s, struct cp_client *c)
 {
-	if (!c->in_dataplane)
-		return;
-	struct ipc_msg m = { .type = IPC_SESSION_DEL };
-	m.u.session_del.sess = c->slot;
-	m.u.session_del.gen = c->gen;
-	dplink_send(s->dl, c->dp, &m);
-	c->in_dataplane = false;
-	/* The address is free from now on (explicit-exit-notify frees it at once). */
-	if (c->vaddr && s->cfg.derived.has_pool && c->vaddr >= s->cfg.derived.pool_start) {
-		uint32_t off = c->vaddr - s->cfg.derived.pool_start;
-		idpool_release(&s->addrs, s->cfg.topology == CP_TOPO_NET30 ? off / 4 : off);
-		c->vaddr = 0;
+	if (c->in_dataplane) {
+		struct ipc_msg m = { .type = IPC_SESSION_DEL };
+		m.u.session_del.sess = c->slot;
+		m.u.session_del.gen = c->gen;
+		dplink_send(s->dl, c->dp, &m);
+		c->in_dataplane = false;
 	}
+	/* The address is free from now on (explicit-exit-notify frees it at once). */
+	int64_t idx = c->vaddr ? cp_pool_index(s, c->vaddr) : -1;
+	if (idx >= 0)
+		idpool_release(&s->addrs, (uint32_t)idx);
+	c->vaddr = 0;
 }
 
 /* A restarted dataplane holds nothing: give it every session it carried. */
-void
-cp_dp_on_hello(void *arg, unsigned dp, bool restarted)
+static void
+repush(struct cp_server *s, unsigned dp)
 {
-	struct cp_server *s = arg;
-	if (!restarted)
-		return;
 	unsigned n = 0;
 	for (uint32_t i = 0; i < s->cfg.max_clients; i++) {
 		struct cp_client *c = s->by_slot[i];
 		if (!c || c->dp != dp || !c->in_dataplane)
 			continue;
+		if (c->orphan) {	/* no keys to give: that session is over */
+			c->in_dataplane = false;
+			cp_client_close(s, c, "dataplane restarted (no control state)");
+			continue;
+		}
 		send_session_add(s, c);
 		for (unsigned k = 0; k < 8; k++)
 			if (c->ks[k] && c->ks[k]->installed)
@@ -167,6 +179,73 @@ cp_dp_on_hello(void *arg, unsigned dp, bool restarted)
 	}
 	if (n)
 		log_info("dataplane %u restarted: %u sessions re-pushed", dp, n);
+}
+
+/*
+ * First contact with a dataplane in this process: it may hold sessions of a
+ * previous dpvpnd. Ask for them (RESYNC_REQ) so that no slot, peer-id or
+ * address is handed out twice; a dataplane that restarted gets ours back.
+ */
+void
+cp_dp_on_hello(void *arg, unsigned dp, bool restarted)
+{
+	struct cp_server *s = arg;
+	if (!s->dp_known[dp]) {
+		struct ipc_msg m = { .type = IPC_RESYNC_REQ };
+		m.u.resync_req.cookie = CP_RESYNC_COOKIE;
+		s->dp_known[dp] = true;
+		dplink_send(s->dl, dp, &m);
+		return;
+	}
+	if (restarted)
+		repush(s, dp);
+}
+
+/* A session a previous dpvpnd left in the dataplane: keep its resources. */
+static void
+adopt(struct cp_server *s, unsigned dp, const struct ipc_session_info *in)
+{
+	uint32_t vaddr = ntohl(ipc_addr_to_v4(&in->vaddr));
+	int64_t idx = cp_pool_index(s, vaddr);
+	if (in->sess >= s->cfg.max_clients || !idpool_take(&s->slots, in->sess)
+		|| (idx >= 0 && !idpool_take(&s->addrs, (uint32_t)idx))) {
+		struct ipc_msg m = { .type = IPC_SESSION_DEL };	/* cannot keep it: end it */
+		m.u.session_del.sess = in->sess;
+		m.u.session_del.gen = in->gen;
+		dplink_send(s->dl, dp, &m);
+		return;
+	}
+	struct cp_client *c = cp_client_adopt(s, dp, in->sess, in->gen,
+		ipc_addr_to_v4(&in->peer_addr), in->peer_port);
+	if (!c)
+		return;
+	c->peer_id = in->peer_id;
+	c->vaddr = vaddr;
+	c->in_dataplane = true;
+	c->orphan = true;
+	c->last_rx_ms = ev_now_ms(s->loop);
+	snprintf(c->common_name, sizeof(c->common_name), "(adopted)");
+}
+
+static struct cp_client *
+client_of(struct cp_server *s, uint32_t sess, uint32_t gen);
+
+/*
+ * Periodic counters: the backstop for ping-restart (an IDLE event may have
+ * gone to a previous dpvpnd, or been lost), and what status reports read.
+ */
+void
+cp_stats_update(struct cp_server *s, unsigned dp, const struct ipc_session_stats *st)
+{
+	(void)dp;
+	struct cp_client *c = client_of(s, st->sess, st->gen);
+	uint32_t limit = s->cfg.derived.ping_restart;
+	if (!c || c->closing)
+		return;
+	c->rx_bytes = st->rx_bytes;
+	c->tx_bytes = st->tx_bytes;
+	if (limit && st->idle_ms > (uint64_t)limit * 1000)
+		cp_client_close(s, c, "ping-restart timeout");
 }
 
 static struct cp_client *
@@ -225,6 +304,18 @@ cp_dp_on_msg(void *arg, unsigned dp, const struct ipc_msg *m)
 	case IPC_EVENT:
 		on_event(s, &m->u.event);
 		break;
+	case IPC_SESSION_INFO:
+		if (m->u.session_info.cookie == CP_RESYNC_COOKIE)
+			adopt(s, dp, &m->u.session_info);
+		break;
+	case IPC_SESSION_STATS:
+		cp_stats_update(s, dp, &m->u.session_stats);
+		break;
+	case IPC_STATS_DONE:
+		if (m->u.stats_done.cookie == CP_RESYNC_COOKIE && m->u.stats_done.n_sessions)
+			log_info("dataplane %u: %u sessions of a previous dpvpnd adopted until they end",
+				dp, m->u.stats_done.n_sessions);
+		break;
 	case IPC_ERROR:
 		log_warnx("dataplane %u refused %s for session %u: %s", dp,
 			ipc_type_name(m->u.error.ref_type) ? ipc_type_name(m->u.error.ref_type) : "?",
@@ -233,4 +324,26 @@ cp_dp_on_msg(void *arg, unsigned dp, const struct ipc_msg *m)
 	default:
 		break;
 	}
+}
+
+static void
+on_stats_timer(void *arg)
+{
+	struct cp_server *s = arg;
+	struct ipc_msg m = { .type = IPC_STATS_REQ };
+	m.u.stats_req.cookie = CP_STATS_COOKIE;
+	for (unsigned dp = 0; dp < dplink_count(s->dl); dp++)
+		dplink_send(s->dl, dp, &m);
+	cp_dp_start_stats(s);
+}
+
+/* Asks every dataplane for session counters, every ping-restart / 2 (at least 1 s). */
+void
+cp_dp_start_stats(struct cp_server *s)
+{
+	uint32_t period = s->cfg.derived.ping_restart / 2;
+	if (period < 1)
+		period = s->cfg.derived.ping_restart ? 1 : 10;
+	ev_timer_set(s->loop, &s->stats_timer, ev_now_ms(s->loop) + period * 1000ull,
+		on_stats_timer, s);
 }

@@ -38,11 +38,28 @@ fail_keystate(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks, 
 	ks->state = KS_FAILED;
 }
 
-/* Pool address for a new client: the lowest free one. 0 when exhausted. */
-static uint32_t
-assign_address(struct cp_server *s)
+/* The pool index of a tunnel address, or -1 outside the pool. */
+int64_t
+cp_pool_index(const struct cp_server *s, uint32_t vaddr)
 {
 	const struct cp_cfg_derived *d = &s->cfg.derived;
+	if (!d->has_pool || vaddr < d->pool_start || vaddr > d->pool_end)
+		return -1;
+	uint32_t off = vaddr - d->pool_start;
+	return s->cfg.topology == CP_TOPO_NET30 ? off / 4 : off;
+}
+
+/* The client's tunnel address: its ccd one, else the lowest free in the pool. */
+static uint32_t
+assign_address(struct cp_server *s, const struct cp_client *c)
+{
+	const struct cp_cfg_derived *d = &s->cfg.derived;
+	if (c->ccd && c->ccd->has_ifconfig) {
+		int64_t idx = cp_pool_index(s, c->ccd->ifconfig_local);
+		if (idx >= 0 && !idpool_take(&s->addrs, (uint32_t)idx))
+			return 0;	/* in use by another client */
+		return c->ccd->ifconfig_local;
+	}
 	if (!d->has_pool)
 		return 0;
 	int64_t off = idpool_alloc(&s->addrs);
@@ -51,6 +68,44 @@ assign_address(struct cp_server *s)
 	if (s->cfg.topology == CP_TOPO_NET30)
 		return d->pool_start + (uint32_t)off * 4 + 2;	/* .6, .10, ...: /30 blocks */
 	return d->pool_start + (uint32_t)off;
+}
+
+/*
+ * client-config-dir/COMMON_NAME: fixed address, iroutes, pushes, disable.
+ * Returns false when the client may not connect.
+ */
+static bool
+load_ccd(struct cp_server *s, struct cp_client *c)
+{
+	char path[4096], err[512];
+	const char *cn = c->common_name;
+	if (!s->cfg.client_config_dir)
+		return true;
+	/* A common name is a file name here: refuse anything that could walk. */
+	if (!cn[0] || strchr(cn, '/') || cn[0] == '.') {
+		log_warnx("session %u: common name '%s' not usable with client-config-dir", c->slot, cn);
+		return !s->cfg.ccd_exclusive;
+	}
+	snprintf(path, sizeof(path), "%s/%s", s->cfg.client_config_dir, cn);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return !s->cfg.ccd_exclusive;
+	char *text = calloc(1, 65536);
+	size_t n = text ? fread(text, 1, 65535, f) : 0;
+	fclose(f);
+	c->ccd = calloc(1, sizeof(*c->ccd));
+	bool ok = text && c->ccd && cp_ccd_parse(c->ccd, text, n, path, err, sizeof(err)) == 0
+		&& cp_ccd_check(&s->cfg, c->ccd, path, err, sizeof(err)) == 0;
+	free(text);
+	if (!ok) {
+		log_warnx("session %u: %s", c->slot, err);
+		return false;
+	}
+	if (c->ccd->disable) {
+		log_info("session %u: %s is disabled in %s", c->slot, cn, path);
+		return false;
+	}
+	return true;
 }
 
 static bool
@@ -62,6 +117,8 @@ authenticate(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks,
 		return false;
 	/* Certificates were verified by TLS per verify-client-cert. */
 	if (s->cfg.verify_client_cert == CP_VERIFY_REQUIRE && !cp_tls_peer_verified(ks->tls))
+		return false;
+	if (!load_ccd(s, c))
 		return false;
 	if (s->cfg.user_pass_db || s->cfg.auth_verify_cmd) {
 		log_warnx("session %u: user/password authentication is not available yet", c->slot);
@@ -109,9 +166,10 @@ setup_session(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks,
 		log_info("session %u: %s", c->slot, NCP_AUTH_FAILED_REASON);
 		return -1;
 	}
-	c->vaddr = assign_address(s);
+	c->vaddr = assign_address(s, c);
 	if (!c->vaddr) {
-		log_warnx("session %u: address pool exhausted", c->slot);
+		log_warnx("session %u: no tunnel address (pool exhausted or fixed address in use)",
+			c->slot);
 		return -1;
 	}
 	if (c->pi && (c->pi->proto & PI_PROTO_DATA_V2))
@@ -125,15 +183,30 @@ send_push_reply(struct cp_server *s, struct cp_client *c)
 {
 	struct push_client pc = { .ifconfig = true, .ifconfig_local = c->vaddr,
 		.cipher = ncp_cipher_name(c->cipher) };
+	struct push_global g = s->push;
+	const char *own[CP_CFG_MAX_PUSH];
 	char buf[4 * PUSH_BUNDLE_SIZE];
 	unsigned n_msgs = 0;
+	if (c->ccd) {
+		for (unsigned i = 0; i < c->ccd->n_push; i++)
+			own[i] = c->ccd->push[i];
+		pc.push = own;
+		pc.n_push = c->ccd->n_push;
+		if (c->ccd->push_reset) {	/* drops inherited pushes, implied ones too */
+			g.n_push = 0;
+			g.topology = PUSH_TOPO_NONE;
+			g.keepalive_ping = g.keepalive_restart = 0;
+		}
+	}
 	push_client_caps(&pc, c->pi, true, c->peer_id, (int)s->cfg.tun_mtu);
 	/* Dynamic tls-crypt for renegotiations (§2.7) is not implemented yet. */
 	pc.proto_flags &= ~(uint32_t)PUSH_PF_DYN_TLS_CRYPT;
 	pc.peer_id_set = c->peer_id != IPC_PEER_ID_NONE;
 	pc.ifconfig_remote_netmask = s->cfg.topology == CP_TOPO_SUBNET
 		? s->cfg.derived.netmask : push_net30_peer(c->vaddr);
-	int len = push_reply_build(&s->push, &pc, buf, sizeof(buf), &n_msgs);
+	if (c->ccd && c->ccd->has_ifconfig)
+		pc.ifconfig_remote_netmask = c->ccd->ifconfig_remote;
+	int len = push_reply_build(&g, &pc, buf, sizeof(buf), &n_msgs);
 	if (len < 0) {
 		log_warnx("session %u: PUSH_REPLY does not build", c->slot);
 		return;
@@ -217,6 +290,7 @@ on_text(struct cp_server *s, struct cp_client *c, const char *msg, size_t len)
 		break;
 	case CTL_EXIT:
 		/* §8.3: the client leaves; free its address now, keep state for ACKs. */
+		log_info("session %u: client sent EXIT (explicit-exit-notify)", c->slot);
 		cp_dp_remove(s, c);
 		c->exit_at_ms = ev_now_ms(s->loop) + EXIT_LINGER_MS;
 		break;

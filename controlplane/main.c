@@ -190,6 +190,7 @@ main(int argc, char **argv)
 	struct dplink_ops ops = { cp_dp_on_hello, cp_dp_on_msg };
 	if (dplink_open(&srv.dl, srv.loop, srv.cfg.dataplane, &ops, &srv, err, sizeof(err)) != 0)
 		fatalx("%s", err);
+	cp_dp_start_stats(&srv);
 	sigset_t mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);

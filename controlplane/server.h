@@ -28,6 +28,8 @@
 
 #define CP_TX_LEASE		(1u << 20)	/* tx packet-ids granted to a dataplane at a time */
 #define CP_APP_BUF		8192		/* TLS plaintext waiting to be parsed */
+#define CP_RESYNC_COOKIE	0x5e5c		/* RESYNC_REQ cookie; STATS_REQ uses others */
+#define CP_STATS_COOKIE		0x57a7
 
 enum ks_state {
 	KS_HANDSHAKE,		/* TLS running */
@@ -70,12 +72,15 @@ struct cp_client {
 	char common_name[256];
 	char username[256];
 	struct peerinfo *pi;
+	struct cp_ccd *ccd;		/* its client-config-dir file, if any */
 	bool authenticated;
 	bool push_sent;
 	enum ncp_cipher cipher;
 	uint32_t peer_id;		/* IPC_PEER_ID_NONE for old clients */
 	uint32_t vaddr;			/* tunnel address, host order */
 	bool in_dataplane;
+	bool orphan;			/* adopted from a previous dpvpnd: no control state */
+	uint64_t rx_bytes, tx_bytes;	/* from the dataplane's last SESSION_STATS */
 
 	uint64_t created_ms, last_rx_ms;
 	uint64_t exit_at_ms;		/* EXIT received / AUTH_FAILED sent: close then */
@@ -102,6 +107,8 @@ struct cp_server {
 	uint32_t hash_size;
 	uint32_t n_clients;
 	uint64_t boot_ms;
+	bool dp_known[DPLINK_MAX_DP];	/* resynced with this dataplane */
+	struct ev_timer stats_timer;
 	struct {
 		uint64_t punts, bad_packets, replays, resets, handshakes, auth_failed;
 		uint64_t tls_errors, hand_timeouts, sessions_ended;
@@ -113,6 +120,9 @@ int cp_clients_init(struct cp_server *s);
 struct cp_client *cp_client_find(struct cp_server *s, uint32_t addr, uint16_t port);
 struct cp_client *cp_client_new(struct cp_server *s, unsigned dp, uint32_t addr, uint16_t port,
 	uint32_t local_addr, uint16_t local_port);
+/* A record for a session found in a dataplane (slot already taken). */
+struct cp_client *cp_client_adopt(struct cp_server *s, unsigned dp, uint32_t slot, uint32_t gen,
+	uint32_t addr, uint16_t port);
 void cp_client_rehash(struct cp_server *s, struct cp_client *c, uint32_t addr, uint16_t port);
 void cp_client_destroy(struct cp_server *s, struct cp_client *c, const char *why);
 /* Ends a client from within its own processing: freed on the next loop turn. */
@@ -131,6 +141,7 @@ void cp_ctl_flush(struct cp_server *s, struct cp_client *c);
 int cp_ctl_send_text(struct cp_server *s, struct cp_client *c, const char *msg);
 
 /* handshake.c: TLS application data (key method 2, auth, push) */
+int64_t cp_pool_index(const struct cp_server *s, uint32_t vaddr);
 void cp_handshake_progress(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks);
 
 /* datapath.c: sessions and keys in the dataplanes, their events */
@@ -140,5 +151,7 @@ void cp_dp_key_del(struct cp_server *s, struct cp_client *c, uint8_t key_id);
 void cp_dp_maybe_switch(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks);
 void cp_dp_on_hello(void *arg, unsigned dp, bool restarted);
 void cp_dp_on_msg(void *arg, unsigned dp, const struct ipc_msg *m);
+void cp_stats_update(struct cp_server *s, unsigned dp, const struct ipc_session_stats *st);
+void cp_dp_start_stats(struct cp_server *s);
 
 #endif

@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Real OpenVPN 2.6 clients (Debian's openvpn) against dpvpnd + dpvpn-dataplane.
 #
-#   cli ns 198.18.0.2 ── veth ── [dp ns: dpvpn-dataplane on net_af_packet] ── veth ── lan ns 10.200.0.2
-#        openvpn client (tun0 10.99.0.x)      dpvpnd (root ns) ⇄ ZeroMQ ⇄ dataplane
+#   cli  198.18.0.2 ──┐
+#                     ├─ sw (bridge) ── [dp ns: dpvpn-dataplane on net_af_packet] ── lan 10.200.0.2
+#   cli2 198.18.0.3 ──┘                   dpvpnd (root ns) ⇄ ZeroMQ ⇄ dataplane
+#   openvpn clients in cli / cli2 (tun0 10.99.0.x)
 #
-# For each control-channel protection (tls-crypt, tls-auth, tls-crypt-v2) and each data
-# cipher (AES-256-GCM, AES-128-GCM, CHACHA20-POLY1305): connect, ping the LAN host through
-# the tunnel, move data both ways and check the byte counters on both ends.
+# 1. For each control-channel protection (tls-crypt, tls-auth, tls-crypt-v2) and each data
+#    cipher (AES-256-GCM, AES-128-GCM, CHACHA20-POLY1305): connect, ping the LAN host through
+#    the tunnel, move data both ways and check the byte counters on both ends.
+# 2. Scenarios: two clients with client-to-client, client-config-dir fixed address and iroute,
+#    explicit-exit-notify frees the address at once, a killed client is reaped by
+#    ping-restart, renegotiation under traffic loses nothing, a revoked certificate is
+#    refused, kill -9 of the dataplane (restarted) and of dpvpnd keep the tunnel, an
+#    unsupported directive stops dpvpnd with file:line.
 # Usage: test_openvpn.sh DATAPLANE DPVPND [PKI_DIR]. Exit 77 = cannot run here.
 set -uo pipefail
 DP_BIN=$1 CP_BIN=$2
@@ -16,8 +23,8 @@ command -v openvpn >/dev/null || { echo "SKIP: openvpn not installed"; exit 77; 
 [ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
 
 SUF=$$
-NS_DP=dpo$SUF-dp NS_CLI=dpo$SUF-cli NS_LAN=dpo$SUF-lan
-O0=oo0$SUF O1=oo1$SUF L0=ol0$SUF L1=ol1$SUF
+NS_DP=dpo$SUF-dp NS_CLI=dpo$SUF-cli NS_CLI2=dpo$SUF-cli2 NS_LAN=dpo$SUF-lan NS_SW=dpo$SUF-sw
+O0=oo0$SUF O1=oo1$SUF O2=oo2$SUF L0=ol0$SUF L1=ol1$SUF
 T=$(mktemp -d /tmp/dpvpn-ovpn.XXXXXX)
 PREFIX=dpo$SUF
 PASS=0 FAIL=0
@@ -27,7 +34,7 @@ cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	sleep 0.5
 	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-	for ns in $NS_DP $NS_CLI $NS_LAN; do
+	for ns in $NS_DP $NS_CLI $NS_CLI2 $NS_LAN $NS_SW; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
@@ -41,19 +48,33 @@ check() { # name condition-result detail
 }
 
 topology() {
-	for ns in $NS_DP $NS_CLI $NS_LAN; do ip netns add "$ns"; done
-	ip link add $O0 netns $NS_DP type veth peer name $O1 netns $NS_CLI
+	for ns in $NS_DP $NS_CLI $NS_CLI2 $NS_LAN $NS_SW; do ip netns add "$ns"; done
+	ip -n $NS_SW link add br0 type bridge
+	ip -n $NS_SW link set br0 up
+	ip link add $O0 netns $NS_DP type veth peer name s$O0 netns $NS_SW
+	ip link add $O1 netns $NS_CLI type veth peer name s$O1 netns $NS_SW
+	ip link add $O2 netns $NS_CLI2 type veth peer name s$O2 netns $NS_SW
 	ip link add $L0 netns $NS_DP type veth peer name $L1 netns $NS_LAN
-	for spec in $NS_DP:$O0 $NS_DP:$L0 $NS_CLI:$O1 $NS_LAN:$L1; do
+	for dev in s$O0 s$O1 s$O2; do
+		ip netns exec $NS_SW sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=1"
+		ip -n $NS_SW link set $dev master br0 up
+	done
+	for spec in $NS_DP:$O0 $NS_DP:$L0 $NS_CLI:$O1 $NS_CLI2:$O2 $NS_LAN:$L1; do
 		ns=${spec%%:*} dev=${spec#*:}
 		ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=1"
 		ip -n "$ns" link set "$dev" up
 	done
 	ip -n $NS_CLI link set lo up
+	ip -n $NS_CLI2 link set lo up
 	ip -n $NS_CLI addr add 198.18.0.2/24 dev $O1
+	ip -n $NS_CLI2 addr add 198.18.0.3/24 dev $O2
+	ip -n $NS_CLI2 addr add 10.250.0.1/32 dev lo	# a network behind client2 (iroute)
 	ip -n $NS_LAN addr add 10.200.0.2/24 dev $L1
 	ip -n $NS_LAN route add 10.99.0.0/24 via 10.200.0.1
+	ip -n $NS_LAN route add 10.250.0.0/24 via 10.200.0.1
+	# The dataplane reads frames with AF_PACKET: checksums must be complete.
 	ip netns exec $NS_CLI ethtool -K $O1 tx off >/dev/null
+	ip netns exec $NS_CLI2 ethtool -K $O2 tx off >/dev/null
 	ip netns exec $NS_LAN ethtool -K $L1 tx off >/dev/null
 }
 
@@ -94,7 +115,7 @@ wrap_client() {
 	esac
 }
 
-start_server() { # wrap
+start_server() { # wrap [extra config lines]
 	cat > "$T/server.conf" <<CONF
 port 1194
 proto udp
@@ -110,29 +131,36 @@ keepalive 10 60
 data-ciphers AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305
 push "route 10.200.0.0 255.255.255.0"
 dataplane ipc://$T/cp.sock
+${2:-}
 CONF
 	"$CP_BIN" --config "$T/server.conf" > "$T/dpvpnd.log" 2>&1 &
 	CP_PID=$!
 	pids+=($CP_PID)
 }
 
-start_client() { # wrap cipher
-	cat > "$T/client.conf" <<CONF
+start_client() { # wrap cipher [ns cert name extra]
+	local ns=${3:-$NS_CLI} cert=${4:-client} name=${5:-client}
+	cat > "$T/$name.conf" <<CONF
 client
 dev tun
 proto udp
 remote 198.18.0.1 1194
 nobind
 ca $PKI/ca.crt
-cert $PKI/client.crt
-key $PKI/client.key
+cert $PKI/$cert.crt
+key $PKI/$cert.key
 $(wrap_client "$1")
 data-ciphers $2
 verb 3
+${6:-}
 CONF
-	ip netns exec $NS_CLI openvpn --config "$T/client.conf" > "$T/client.log" 2>&1 &
+	ip netns exec "$ns" openvpn --config "$T/$name.conf" > "$T/$name.log" 2>&1 &
 	CLI_PID=$!
 	pids+=($CLI_PID)
+}
+
+connected() { # name
+	wait_for 20 grep -q "Initialization Sequence Completed" "$T/$1.log"
 }
 
 wait_for() { # seconds command...
@@ -157,7 +185,7 @@ one_case() { # wrap cipher
 	local name="$1/$2"
 	start_server "$1"
 	start_client "$1" "$2"
-	if ! wait_for 20 grep -q "Initialization Sequence Completed" "$T/client.log"; then
+	if ! connected client; then
 		check "connect $name" 1 "(no Initialization Sequence Completed)"
 		tail -5 "$T/client.log" | sed 's/^/    client: /'
 		tail -5 "$T/dpvpnd.log" | sed 's/^/    dpvpnd: /'
@@ -185,10 +213,11 @@ one_case() { # wrap cipher
 topology
 keys
 start_dataplane
-for wrap in tls-crypt tls-auth tls-crypt-v2; do
+for wrap in ${DPT_WRAPS:-tls-crypt tls-auth tls-crypt-v2}; do
 	for cipher in AES-256-GCM AES-128-GCM CHACHA20-POLY1305; do
 		one_case $wrap $cipher
 	done
 done
+. "$(dirname "$0")/scenarios.sh"
 echo "$PASS passed, $FAIL failed"
 [ $FAIL = 0 ]

@@ -1,0 +1,161 @@
+# Scenario checks of test_openvpn.sh (sourced: uses its topology, helpers and counters).
+# Each scenario starts its own dpvpnd and clients and stops them at the end.
+
+stop_all_clients() {
+	for ns in $NS_CLI $NS_CLI2; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+	done
+	sleep 0.5
+	for ns in $NS_CLI $NS_CLI2; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+	done
+}
+
+stop_server() {
+	kill "$CP_PID" 2>/dev/null
+	wait "$CP_PID" 2>/dev/null
+}
+
+pings() { # ns count dst [interval] -> "N received"
+	ip netns exec "$1" ping -q -c "$2" -i "${4:-0.2}" -W 2 "$3" 2>&1 | grep -o "[0-9]* received"
+}
+
+tun_addr() { # ns
+	ip -n "$1" -4 -o addr show dev tun0 2>/dev/null | awk '{print $4}' | cut -d/ -f1
+}
+
+dp_sessions() {
+	echo /dpvpn/stats | dpdk-telemetry.py -f $PREFIX 2>/dev/null | tail -1 |
+		grep -o '"sessions": [0-9]*' | grep -o '[0-9]*$'
+}
+
+# Two clients, client-to-client, client-config-dir with a fixed address and an iroute.
+scenario_c2c_ccd() {
+	mkdir -p "$T/ccd"
+	printf 'ifconfig-push 10.99.0.50 255.255.255.0\niroute 10.250.0.0 255.255.255.0\n' \
+		> "$T/ccd/client2"
+	start_server tls-crypt "client-to-client
+client-config-dir $T/ccd
+route 10.250.0.0 255.255.255.0"
+	start_client tls-crypt AES-256-GCM $NS_CLI client client
+	start_client tls-crypt AES-256-GCM $NS_CLI2 client2 client2
+	connected client && connected client2
+	check "two clients connect" $? ""
+	local a
+	a=$(tun_addr $NS_CLI2)
+	check "ccd fixed address" "$([ "$a" = 10.99.0.50 ]; echo $?)" "(client2 got $a, want 10.99.0.50)"
+	a=$(pings $NS_CLI 5 10.99.0.50)
+	check "client-to-client" "$([ "$a" = "5 received" ]; echo $?)" "(client1 -> 10.99.0.50: $a)"
+	a=$(pings $NS_LAN 5 10.250.0.1)
+	check "iroute" "$([ "$a" = "5 received" ]; echo $?)" "(LAN -> 10.250.0.1 behind client2: $a)"
+	stop_all_clients
+	stop_server
+}
+
+# explicit-exit-notify: the address is free at once (the next client gets it back).
+scenario_exit_notify() {
+	start_server tls-crypt
+	start_client tls-crypt AES-256-GCM $NS_CLI client client "explicit-exit-notify 1"
+	connected client
+	local first second
+	first=$(tun_addr $NS_CLI)
+	kill -TERM "$CLI_PID"
+	wait_for 5 grep -q "explicit-exit-notify" "$T/dpvpnd.log"
+	check "explicit-exit-notify ends the session" $? "($(grep -o 'session [0-9]*: client sent EXIT.*\|ended: explicit.*' "$T/dpvpnd.log" | tail -1))"
+	wait "$CLI_PID" 2>/dev/null
+	start_client tls-crypt AES-256-GCM $NS_CLI2 client2 client2
+	connected client2
+	second=$(tun_addr $NS_CLI2)
+	check "exit frees the address at once" "$([ -n "$first" ] && [ "$first" = "$second" ]; echo $?)" \
+		"(first client had $first, the next one got $second)"
+	stop_all_clients
+	stop_server
+}
+
+# A client killed without a word is reaped by ping-restart (server side: 2 x 3 s).
+scenario_ping_restart() {
+	start_server tls-crypt "keepalive 1 3"
+	start_client tls-crypt AES-256-GCM
+	connected client
+	local before after
+	before=$(dp_sessions)
+	kill -9 "$CLI_PID"
+	wait_for 15 grep -q "^.*client1/.*ended: ping-restart timeout" "$T/dpvpnd.log"
+	local r=$?
+	wait_for 5 test "$(dp_sessions)" = 0
+	after=$(dp_sessions)
+	check "ping-restart reaps a dead client" "$([ $r = 0 ] && [ "$after" = 0 ]; echo $?)" \
+		"(dataplane sessions $before -> $after)"
+	[ $r = 0 ] && [ "$after" = 0 ] || tail -8 "$T/dpvpnd.log" | sed 's/^/    dpvpnd: /'
+	stop_server
+}
+
+# The client renegotiates every 3 s under continuous ping: nothing is lost.
+scenario_reneg() {
+	start_server tls-crypt
+	start_client tls-crypt AES-256-GCM $NS_CLI client client "reneg-sec 3"
+	connected client
+	local out n
+	out=$(pings $NS_CLI 60 10.200.0.2 0.2)
+	n=$(grep -c "soft reset" "$T/client.log")
+	check "renegotiation loses nothing" "$([ "$out" = "60 received" ] && [ "$n" -ge 3 ]; echo $?)" \
+		"($out, $n soft resets)"
+	stop_all_clients
+	stop_server
+}
+
+# A revoked certificate (crl-verify) does not get in.
+scenario_revoked() {
+	start_server tls-crypt "crl-verify $PKI/crl.pem"
+	start_client tls-crypt AES-256-GCM $NS_CLI revoked client
+	sleep 6
+	! grep -q "Initialization Sequence Completed" "$T/client.log" &&
+		grep -q "TLS error" "$T/dpvpnd.log"
+	check "revoked certificate refused" $? "($(grep -o 'TLS error: .*' "$T/dpvpnd.log" | head -1 | cut -c1-90))"
+	stop_all_clients
+	stop_server
+}
+
+# kill -9 of the dataplane, restarted: the tunnel resumes without a reconnect.
+# kill -9 of dpvpnd: established traffic keeps flowing.
+scenario_restarts() {
+	start_server tls-crypt
+	start_client tls-crypt AES-256-GCM
+	connected client
+	local dp_pid=${pids[0]} out
+	kill -9 "$dp_pid"
+	sleep 0.5
+	rm -rf "/var/run/dpdk/$PREFIX"
+	start_dataplane
+	wait_for 15 grep -q "sessions re-pushed" "$T/dpvpnd.log"
+	out=$(pings $NS_CLI 5 10.200.0.2)
+	local restarts
+	restarts=$(grep -c "Initialization Sequence Completed" "$T/client.log")
+	check "dataplane kill -9 and restart" \
+		"$([ "$out" = "5 received" ] && [ "$restarts" = 1 ]; echo $?)" \
+		"($out after restart, client initialised $restarts time(s))"
+	kill -9 "$CP_PID"
+	wait "$CP_PID" 2>/dev/null
+	out=$(pings $NS_CLI 10 10.200.0.2)
+	check "dpvpnd kill -9: traffic flows" "$([ "$out" = "10 received" ]; echo $?)" "($out)"
+	stop_all_clients
+}
+
+# An unsupported directive stops dpvpnd with file:line and its name.
+scenario_bad_config() {
+	printf 'port 1194\nproto udp\nfragment 1300\n' > "$T/bad.conf"
+	local msg
+	msg=$("$CP_BIN" --config "$T/bad.conf" 2>&1)
+	local rc=$?
+	check "unsupported directive refused" \
+		"$([ $rc != 0 ] && echo "$msg" | grep -q "$T/bad.conf:3: fragment: not supported"; echo $?)" \
+		"(exit $rc: $(echo "$msg" | tail -1 | cut -c1-100))"
+}
+
+scenario_c2c_ccd
+scenario_exit_notify
+scenario_ping_restart
+scenario_reneg
+scenario_revoked
+scenario_restarts
+scenario_bad_config
