@@ -187,6 +187,7 @@ cp_client_destroy(struct cp_server *s, struct cp_client *c, const char *why)
 	log_info("%s/%s:%u session %u ended: %s", c->common_name[0] ? c->common_name : "?", a,
 		c->port, c->slot, why);
 	cp_dp_remove(s, c);
+	cp_auth_forget(s, c);
 	ev_timer_cancel(s->loop, &c->timer);
 	hash_remove(s, c);
 	s->by_slot[c->slot] = NULL;

@@ -120,8 +120,8 @@ authenticate(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks,
 		return false;
 	if (!load_ccd(s, c))
 		return false;
-	if (s->cfg.user_pass_db || s->cfg.auth_verify_cmd) {
-		log_warnx("session %u: user/password authentication is not available yet", c->slot);
+	if (s->cfg.auth_verify_cmd) {
+		log_warnx("session %u: auth-user-pass-verify is not wired into dpvpnd yet", c->slot);
 		return false;
 	}
 	return true;
@@ -155,17 +155,10 @@ choose_cipher(struct cp_server *s, struct cp_client *c, const struct km2_client_
 	return 0;
 }
 
-/* First key of a client: who it is, where it lives, and its data channel. */
+/* First key of a client: where it lives in the tunnel, once it is authenticated. */
 static int
-setup_session(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks,
-	const struct km2_client_msg *m)
+setup_session(struct cp_server *s, struct cp_client *c)
 {
-	if (!authenticate(s, c, ks, m))
-		return -1;
-	if (choose_cipher(s, c, m) != 0) {
-		log_info("session %u: %s", c->slot, NCP_AUTH_FAILED_REASON);
-		return -1;
-	}
 	c->vaddr = assign_address(s, c);
 	if (!c->vaddr) {
 		log_warnx("session %u: no tunnel address (pool exhausted or fixed address in use)",
@@ -181,8 +174,10 @@ setup_session(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks,
 static void
 send_push_reply(struct cp_server *s, struct cp_client *c)
 {
+	char token[AUTHTOKEN_SIZE];
 	struct push_client pc = { .ifconfig = true, .ifconfig_local = c->vaddr,
-		.cipher = ncp_cipher_name(c->cipher) };
+		.cipher = ncp_cipher_name(c->cipher),
+		.auth_token = cp_auth_token(s, c, token) ? token : NULL };
 	struct push_global g = s->push;
 	const char *own[CP_CFG_MAX_PUSH];
 	char buf[4 * PUSH_BUNDLE_SIZE];
@@ -226,9 +221,28 @@ send_auth_failed(struct cp_server *s, struct cp_client *c, const char *reason)
 {
 	char msg[CTLMSG_MAX];
 	s->stats.auth_failed++;
+	/* A refused token: the client drops it and asks for the password again. */
+	if (c->token_expired)
+		reason = "SESSION: token expired";
 	if (ctlmsg_auth_failed(msg, sizeof(msg), reason) >= 0)
 		cp_ctl_send_text(s, c, msg);
+	cp_dp_remove(s, c);
+	snprintf(c->close_reason, sizeof(c->close_reason), "authentication failed");
 	c->exit_at_ms = ev_now_ms(s->loop) + EXIT_LINGER_MS;
+}
+
+void
+cp_auth_done(struct cp_server *s, struct cp_client *c, bool ok)
+{
+	struct cp_keystate *ks = c->primary >= 0 ? c->ks[c->primary] : NULL;
+	if (!ks || c->closing)
+		return;
+	if (!ok || setup_session(s, c) != 0 || cp_dp_install(s, c, ks) != 0) {
+		send_auth_failed(s, c, NULL);
+		return;
+	}
+	if (c->push_requested || (c->pi && (c->pi->proto & PI_PROTO_REQUEST_PUSH)))
+		send_push_reply(s, c);
 }
 
 /* The client's key-method-2 message arrived whole: answer and set up keys. */
@@ -243,7 +257,7 @@ on_key_method_2(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks
 		if (c->pi)
 			peerinfo_parse(c->pi, m->peer_info, m->peer_info_len);
 	}
-	if (m->has_userpass)
+	if (first && m->has_userpass)
 		snprintf(c->username, sizeof(c->username), "%.*s", (int)sizeof(c->username) - 1,
 			m->username);
 	if (RAND_bytes(sr1, sizeof(sr1)) != 1 || RAND_bytes(sr2, sizeof(sr2)) != 1)
@@ -251,20 +265,32 @@ on_key_method_2(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks
 	int n = km2_server_build(out, sizeof(out), sr1, sr2, server_options);
 	if (n < 0 || cp_tls_write(ks->tls, out, (size_t)n) != 0)
 		return -1;
-	if (first && setup_session(s, c, ks, m) != 0) {
-		/* 2.x answers the client's PUSH_REQUEST with AUTH_FAILED. */
-		c->authenticated = false;
-		ks->state = KS_ACTIVE;
-		c->primary = ks->key_id;
-		return 0;
+	if (first && choose_cipher(s, c, m) != 0) {
+		log_info("session %u: %s", c->slot, NCP_AUTH_FAILED_REASON);
+		c->cipher = NCP_CIPHER_NONE;
 	}
-	if (derive_keys(s, c, ks, m, sr1, sr2) != 0 || cp_dp_install(s, c, ks) != 0)
+	if (derive_keys(s, c, ks, m, sr1, sr2) != 0)
 		return -1;
 	ks->state = KS_ACTIVE;
-	if (first) {
-		c->primary = ks->key_id;
-		if (c->pi && (c->pi->proto & PI_PROTO_REQUEST_PUSH))
-			send_push_reply(s, c);
+	if (!first)
+		return cp_dp_install(s, c, ks);
+	/* Renegotiations keep the identity of the first key (2.x re-checks it). */
+	c->primary = ks->key_id;
+	if (c->cipher == NCP_CIPHER_NONE || !authenticate(s, c, ks, m)) {
+		cp_auth_done(s, c, false);
+		return 0;
+	}
+	if (s->cfg.username_as_cn && c->username[0])
+		snprintf(c->common_name, sizeof(c->common_name), "%s", c->username);
+	switch (cp_auth_start(s, c, m)) {
+	case CP_AUTH_OK:
+		cp_auth_done(s, c, true);
+		break;
+	case CP_AUTH_FAIL:
+		cp_auth_done(s, c, false);
+		break;
+	case CP_AUTH_PENDING:
+		break;	/* cp_auth_done() runs when the worker answers */
 	}
 	return 0;
 }
@@ -283,9 +309,9 @@ on_text(struct cp_server *s, struct cp_client *c, const char *msg, size_t len)
 	ctlmsg_classify(msg, len, &cm);
 	switch (cm.type) {
 	case CTL_PUSH_REQUEST:
-		if (!c->authenticated)
-			send_auth_failed(s, c, NULL);
-		else
+		if (c->auth_pending)
+			c->push_requested = true;	/* answered when the verdict comes */
+		else if (c->authenticated)
 			send_push_reply(s, c);
 		break;
 	case CTL_EXIT:

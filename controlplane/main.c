@@ -179,6 +179,9 @@ main(int argc, char **argv)
 	init_push(&srv);
 	init_pools(&srv);
 	cp_clients_bind_server(&srv);
+	char aerr[512];
+	if (cp_auth_init(&srv, aerr, sizeof(aerr)) != 0)
+		fatalx("%s", aerr);
 	uint8_t secret[COOKIE_SECRET_LEN];
 	if (RAND_bytes(secret, sizeof(secret)) != 1)
 		fatalx("no randomness");

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "auth_worker.h"
+#include "authtoken.h"
 #include "config.h"
 #include "cookie.h"
 #include "ctl_replay.h"
@@ -74,6 +76,10 @@ struct cp_client {
 	struct peerinfo *pi;
 	struct cp_ccd *ccd;		/* its client-config-dir file, if any */
 	bool authenticated;
+	bool auth_pending;		/* a worker is checking the password */
+	bool push_requested;		/* PUSH_REQUEST came while auth was pending */
+	bool token_expired;		/* refused auth-token: AUTH_FAILED,SESSION */
+	struct authtoken_session token;
 	bool push_sent;
 	enum ncp_cipher cipher;
 	uint32_t peer_id;		/* IPC_PEER_ID_NONE for old clients */
@@ -98,6 +104,9 @@ struct cp_server {
 	struct cp_wrap_server wrap;
 	struct cookie_key cookie;
 	struct ncp_list ciphers;
+	struct passdb *passdb;		/* user-pass-db, NULL if none */
+	struct auth_worker *auth;
+	struct authtoken_key token_key;
 	struct push_global push;
 	const char *push_opts[CP_CFG_MAX_PUSH];
 	struct idpool slots;		/* dataplane session slots == peer-ids */
@@ -140,7 +149,17 @@ void cp_ctl_input(struct cp_server *s, unsigned dp, uint32_t src, uint16_t sport
 void cp_ctl_flush(struct cp_server *s, struct cp_client *c);
 int cp_ctl_send_text(struct cp_server *s, struct cp_client *c, const char *msg);
 
+/* auth.c: username/password (worker threads) and auth-gen-token */
+enum cp_auth { CP_AUTH_OK, CP_AUTH_PENDING, CP_AUTH_FAIL };
+int cp_auth_init(struct cp_server *s, char *err, size_t errlen);
+enum cp_auth cp_auth_start(struct cp_server *s, struct cp_client *c,
+	const struct km2_client_msg *m);
+bool cp_auth_token(struct cp_server *s, struct cp_client *c, char out[AUTHTOKEN_SIZE]);
+void cp_auth_forget(struct cp_server *s, struct cp_client *c);
+
 /* handshake.c: TLS application data (key method 2, auth, push) */
+/* The verdict on a new client: set it up (or refuse it) and push. */
+void cp_auth_done(struct cp_server *s, struct cp_client *c, bool ok);
 int64_t cp_pool_index(const struct cp_server *s, uint32_t vaddr);
 void cp_handshake_progress(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks);
 

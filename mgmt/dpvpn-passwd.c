@@ -149,8 +149,6 @@ prompt(const char *text, char *out, size_t cap)
 	struct termios tio;
 	bool ok;
 
-	fputs(text, stderr);
-	fflush(stderr);
 	if (tcgetattr(STDIN_FILENO, &saved_tio) < 0)
 		die("cannot read terminal settings: %s", strerror(errno));
 	tio = saved_tio;
@@ -163,6 +161,9 @@ prompt(const char *text, char *out, size_t cap)
 	echo_off = 1;
 	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &tio) < 0)
 		die("cannot turn off echo: %s", strerror(errno));
+	/* prompt only now: TCSAFLUSH drops what was typed before it */
+	fputs(text, stderr);
+	fflush(stderr);
 	ok = read_line(stdin, out, cap);
 	tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tio);
 	echo_off = 0;

@@ -152,7 +152,34 @@ scenario_bad_config() {
 		"(exit $rc: $(echo "$msg" | tail -1 | cut -c1-100))"
 }
 
+# Username/password from the password store: accepted, refused (AUTH_FAILED); with
+# auth-gen-token the client reconnects (SIGUSR1) with its token instead of the password.
+scenario_userpass() {
+	echo "s3cret pass" | "$PASSWD_BIN" -c "$T/passwd" alice >/dev/null
+	printf 'alice\ns3cret pass\n' > "$T/good.txt"
+	printf 'alice\nwrong\n' > "$T/bad.txt"
+	chmod 600 "$T/good.txt" "$T/bad.txt"
+	start_server tls-crypt "user-pass-db $T/passwd
+auth-gen-token 3600"
+	start_client tls-crypt AES-256-GCM $NS_CLI client client "auth-user-pass $T/good.txt"
+	connected client
+	check "password accepted" $? "($(grep -o "user 'alice'.*\|lab-client.*" "$T/dpvpnd.log" | head -1))"
+	kill -USR1 "$CLI_PID"
+	wait_for 20 grep -q "authenticated by auth-token" "$T/dpvpnd.log"
+	local r=$?
+	wait_for 10 test "$(grep -c "Initialization Sequence Completed" "$T/client.log")" -ge 2
+	check "auth-token reconnect" "$([ $r = 0 ] && [ "$(grep -c "Initialization Sequence Completed" "$T/client.log")" -ge 2 ]; echo $?)" \
+		"($(grep -o "user 'alice' authenticated by auth-token" "$T/dpvpnd.log" | head -1))"
+	stop_all_clients
+	start_client tls-crypt AES-256-GCM $NS_CLI client bad "auth-user-pass $T/bad.txt"
+	wait_for 15 grep -q "AUTH_FAILED" "$T/bad.log"
+	check "wrong password refused" $? "($(grep -o "AUTH_FAILED.*" "$T/bad.log" | head -1 | cut -c1-60); $(grep -o "user 'alice' refused: .*" "$T/dpvpnd.log" | head -1))"
+	stop_all_clients
+	stop_server
+}
+
 scenario_c2c_ccd
+scenario_userpass
 scenario_exit_notify
 scenario_ping_restart
 scenario_reneg

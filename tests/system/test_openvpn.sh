@@ -14,10 +14,10 @@
 #    ping-restart, renegotiation under traffic loses nothing, a revoked certificate is
 #    refused, kill -9 of the dataplane (restarted) and of dpvpnd keep the tunnel, an
 #    unsupported directive stops dpvpnd with file:line.
-# Usage: test_openvpn.sh DATAPLANE DPVPND [PKI_DIR]. Exit 77 = cannot run here.
+# Usage: test_openvpn.sh DATAPLANE DPVPND DPVPN_PASSWD [PKI_DIR]. Exit 77 = cannot run here.
 set -uo pipefail
-DP_BIN=$1 CP_BIN=$2
-PKI=${3:-$(cd "$(dirname "$0")/../data/pki" && pwd)}
+DP_BIN=$1 CP_BIN=$2 PASSWD_BIN=$3
+PKI=${4:-$(cd "$(dirname "$0")/../data/pki" && pwd)}
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 command -v openvpn >/dev/null || { echo "SKIP: openvpn not installed"; exit 77; }
 [ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }

@@ -186,15 +186,20 @@ fi
 # --- on a terminal: prompts twice, no echo (needs python3 for the pty) ---
 if command -v python3 >/dev/null 2>&1; then
 	cat >"$T/drive_tty.py" <<'EOF'
-import os, pty, sys, time
+import os, pty, signal, sys, time
 binary, path, user, first, second = sys.argv[1:6]
 pid, fd = pty.fork()
 if pid == 0:
     os.execv(binary, [binary, "-c", path, user])
+def give_up(sig, frame):
+    os.kill(pid, signal.SIGKILL)
+    sys.exit("drive_tty: timed out")
+signal.signal(signal.SIGALRM, give_up)
+signal.alarm(120)
 out = b""
 def until(marker):
     global out
-    end = time.time() + 10
+    end = time.time() + 60
     while marker not in out and time.time() < end:
         try:
             out += os.read(fd, 1024)
