@@ -4,6 +4,7 @@
  * auth worker threads; auth-gen-token tokens are checked here (an HMAC).
  * The verdict comes back through cp_auth_done().
  */
+#include <arpa/inet.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <time.h>
@@ -41,18 +42,26 @@ int
 cp_auth_init(struct cp_server *s, char *err, size_t errlen)
 {
 	if (s->cfg.auth_gen_token) {
-		int r = s->cfg.auth_gen_token_secret.value && !s->cfg.auth_gen_token_secret.is_inline
-			? authtoken_key_load(&s->token_key, s->cfg.auth_gen_token_secret.value, err,
-				errlen)
-			: authtoken_key_random(&s->token_key);
+		const struct cp_cfg_src *src = &s->cfg.auth_gen_token_secret;
+		int r = !src->value ? authtoken_key_random(&s->token_key)
+			: src->is_inline ? authtoken_key_from_pem(&s->token_key, src->value,
+				strlen(src->value), err, errlen)
+			: authtoken_key_load(&s->token_key, src->value, err, errlen);
 		if (r != 0)
 			return -1;
 	}
-	if (!s->cfg.user_pass_db)
+	if (s->cfg.auth_verify_cmd) {
+		/* via-file: the script reads username/password from a 0600 temp file. */
+		s->script = auth_script_new(s->cfg.auth_verify_cmd, "/tmp", 30, err, errlen);
+		if (!s->script)
+			return -1;
+	} else if (s->cfg.user_pass_db) {
+		s->passdb = passdb_load(s->cfg.user_pass_db, err, errlen);
+		if (!s->passdb)
+			return -1;
+	} else {
 		return 0;
-	s->passdb = passdb_load(s->cfg.user_pass_db, err, errlen);
-	if (!s->passdb)
-		return -1;
+	}
 	s->auth = auth_worker_new(0, 0);
 	if (!s->auth) {
 		snprintf(err, errlen, "auth workers: out of memory");
@@ -78,27 +87,50 @@ check_token(struct cp_server *s, struct cp_client *c, const char *user, const ch
 	return r;
 }
 
+/* auth-user-pass-verify: the OpenVPN-compatible script, with the client's peer-info. */
+static int
+submit_script(struct cp_server *s, struct cp_client *c, const struct km2_client_msg *m)
+{
+	struct auth_script_env env[AUTH_SCRIPT_ENV_MAX];
+	size_t n = 0;
+	char ip[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &c->addr, ip, sizeof(ip));
+	for (unsigned i = 0; c->pi && i < c->pi->n_pairs && n < AUTH_SCRIPT_ENV_MAX; i++)
+		env[n++] = (struct auth_script_env){ peerinfo_key(c->pi, i), peerinfo_value(c->pi, i) };
+	struct auth_script_req req = { .username = m->username, .password = m->password,
+		.common_name = c->common_name, .untrusted_ip = ip, .untrusted_port = c->port,
+		.env = env, .nenv = n };
+	return auth_worker_submit_script(s->auth, s->script, &req, c);
+}
+
 enum cp_auth
 cp_auth_start(struct cp_server *s, struct cp_client *c, const struct km2_client_msg *m)
 {
-	if (!s->passdb)
+	if (!s->passdb && !s->script)
 		return CP_AUTH_OK;	/* certificates only */
 	if (!m->has_userpass || !m->username[0] || m->creds_too_long)
 		return CP_AUTH_FAIL;
 	switch (check_token(s, c, m->username, m->password)) {
 	case AUTHTOKEN_VALID:
-	case AUTHTOKEN_VALID_EMPTY_USER:
 		log_info("session %u: user '%s' authenticated by auth-token", c->slot, m->username);
 		return CP_AUTH_OK;
+	case AUTHTOKEN_VALID_EMPTY_USER:
+		/* Such a token does not vouch for the username: only with external-auth (2.6). */
+		if (s->cfg.auth_gen_token_external)
+			return CP_AUTH_OK;
+		/* fall through */
 	case AUTHTOKEN_EXPIRED:
 	case AUTHTOKEN_EXPIRED_EMPTY_USER:
 	case AUTHTOKEN_INVALID:
+		authtoken_session_clear(&c->token);
 		c->token_expired = true;	/* AUTH_FAILED,SESSION: the client retries */
 		return CP_AUTH_FAIL;
 	default:
 		break;
 	}
-	if (auth_worker_submit_passdb(s->auth, s->passdb, m->username, m->password, c) != 0)
+	int r = s->script ? submit_script(s, c, m)
+		: auth_worker_submit_passdb(s->auth, s->passdb, m->username, m->password, c);
+	if (r != 0)
 		return CP_AUTH_FAIL;
 	c->auth_pending = true;
 	return CP_AUTH_PENDING;
@@ -109,7 +141,7 @@ bool
 cp_auth_token(struct cp_server *s, struct cp_client *c, char out[AUTHTOKEN_SIZE])
 {
 	uint64_t now = (uint64_t)time(NULL);
-	if (!s->cfg.auth_gen_token || !s->passdb)
+	if (!s->cfg.auth_gen_token || (!s->passdb && !s->script))
 		return false;
 	if (!c->token.bound) {
 		uint8_t sessid[AUTHTOKEN_SESSID_LEN];

@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "ipc.h"
+#include "ovpn_wire.h"
 #include "log.h"
 #include "server.h"
 
@@ -234,6 +235,8 @@ cp_client_schedule(struct cp_server *s, struct cp_client *c)
 	}
 	if (c->exit_at_ms && c->exit_at_ms < next)
 		next = c->exit_at_ms;
+	if (c->reneg_at_ms && c->reneg_at_ms < next)
+		next = c->reneg_at_ms;
 	if (next == UINT64_MAX)
 		ev_timer_cancel(s->loop, &c->timer);
 	else
@@ -249,6 +252,43 @@ cp_clients_bind_server(struct cp_server *s)
 	the_server = s;
 }
 
+/* reneg-sec: the server subtracts up to 10 % so that it usually starts first (§11.1). */
+void
+cp_client_plan_reneg(struct cp_server *s, struct cp_client *c)
+{
+	uint64_t ms = (uint64_t)s->cfg.reneg_sec * 1000;
+	c->reneg_at_ms = ms ? ev_now_ms(s->loop) + ms - (ms / 10) * (uint64_t)(rand() % 101) / 100 : 0;
+}
+
+/* §11.2: a soft reset with the next key_id (1..7, never 0) starts a new TLS session. */
+static void
+start_reneg(struct cp_server *s, struct cp_client *c)
+{
+	c->reneg_at_ms = 0;
+	if (c->primary < 0 || c->closing || !c->authenticated || c->orphan)
+		return;
+	if (c->ks[c->latest] && c->ks[c->latest]->state < KS_ACTIVE)
+		return;	/* one already running */
+	uint8_t kid = (uint8_t)(c->latest % 7 + 1);
+	cp_keystate_retire(s, c, kid);
+	struct cp_keystate *ks = cp_keystate_new(s, c, kid, 0, 0);
+	uint32_t id;
+	if (ks)
+		reliable_queue(&ks->rel, OVPN_P_CONTROL_SOFT_RESET_V1, NULL, 0, &id);
+}
+
+/* Without duplicate-cn the newest connection of a common name wins (2.x). */
+void
+cp_clients_drop_duplicates(struct cp_server *s, struct cp_client *keep)
+{
+	for (uint32_t i = 0; i < s->cfg.max_clients; i++) {
+		struct cp_client *c = s->by_slot[i];
+		if (c && c != keep && !c->closing && c->authenticated
+			&& !strcmp(c->common_name, keep->common_name))
+			cp_client_close(s, c, "same common name connected again (no duplicate-cn)");
+	}
+}
+
 static void
 on_client_timer(void *arg)
 {
@@ -259,6 +299,8 @@ on_client_timer(void *arg)
 		cp_client_destroy(s, c, c->close_reason[0] ? c->close_reason : "exit");
 		return;
 	}
+	if (c->reneg_at_ms && now >= c->reneg_at_ms)
+		start_reneg(s, c);
 	for (unsigned i = 0; i < 8; i++) {
 		struct cp_keystate *ks = c->ks[i];
 		if (!ks || ks->state >= KS_ACTIVE || now < ks->hand_deadline_ms)

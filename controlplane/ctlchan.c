@@ -302,6 +302,8 @@ cp_ctl_input(struct cp_server *s, unsigned dp, uint32_t src, uint16_t sport, uin
 	}
 	if (c)
 		input_known(s, c, pkt, len);
-	else
+	else if (dp < DPLINK_MAX_DP && s->dp_synced[dp])
 		input_new(s, dp, src, sport, dst, dport, pkt, len);
+	/* else: until the dataplane told us what it holds, no slot or address is
+	 * known to be free; the client retransmits its reset. */
 }

@@ -207,6 +207,8 @@ adopt(struct cp_server *s, unsigned dp, const struct ipc_session_info *in)
 {
 	uint32_t vaddr = ntohl(ipc_addr_to_v4(&in->vaddr));
 	int64_t idx = cp_pool_index(s, vaddr);
+	if (in->sess < s->cfg.max_clients && s->by_slot[in->sess])
+		return;	/* ours already (pushed before this answer was written) */
 	if (in->sess >= s->cfg.max_clients || !idpool_take(&s->slots, in->sess)
 		|| (idx >= 0 && !idpool_take(&s->addrs, (uint32_t)idx))) {
 		struct ipc_msg m = { .type = IPC_SESSION_DEL };	/* cannot keep it: end it */
@@ -268,6 +270,11 @@ on_event(struct cp_server *s, const struct ipc_event *e)
 	case IPC_EV_IDLE:
 		cp_client_close(s, c, "ping-restart timeout");
 		break;
+	case IPC_EV_TX_PID_WRAP:
+		/* §7.5: packet-ids near the end: renegotiate now. */
+		c->reneg_at_ms = ev_now_ms(s->loop);
+		cp_client_schedule(s, c);
+		break;
 	case IPC_EV_FLOAT:
 		cp_client_rehash(s, c, ipc_addr_to_v4(&e->addr), e->port);
 		break;
@@ -312,7 +319,10 @@ cp_dp_on_msg(void *arg, unsigned dp, const struct ipc_msg *m)
 		cp_stats_update(s, dp, &m->u.session_stats);
 		break;
 	case IPC_STATS_DONE:
-		if (m->u.stats_done.cookie == CP_RESYNC_COOKIE && m->u.stats_done.n_sessions)
+		if (m->u.stats_done.cookie != CP_RESYNC_COOKIE)
+			break;
+		s->dp_synced[dp] = true;
+		if (m->u.stats_done.n_sessions)
 			log_info("dataplane %u: %u sessions of a previous dpvpnd adopted until they end",
 				dp, m->u.stats_done.n_sessions);
 		break;

@@ -120,10 +120,6 @@ authenticate(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks,
 		return false;
 	if (!load_ccd(s, c))
 		return false;
-	if (s->cfg.auth_verify_cmd) {
-		log_warnx("session %u: auth-user-pass-verify is not wired into dpvpnd yet", c->slot);
-		return false;
-	}
 	return true;
 }
 
@@ -241,6 +237,8 @@ cp_auth_done(struct cp_server *s, struct cp_client *c, bool ok)
 		send_auth_failed(s, c, NULL);
 		return;
 	}
+	if (!s->cfg.duplicate_cn)
+		cp_clients_drop_duplicates(s, c);
 	if (c->push_requested || (c->pi && (c->pi->proto & PI_PROTO_REQUEST_PUSH)))
 		send_push_reply(s, c);
 }
@@ -272,6 +270,7 @@ on_key_method_2(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks
 	if (derive_keys(s, c, ks, m, sr1, sr2) != 0)
 		return -1;
 	ks->state = KS_ACTIVE;
+	cp_client_plan_reneg(s, c);
 	if (!first)
 		return cp_dp_install(s, c, ks);
 	/* Renegotiations keep the identity of the first key (2.x re-checks it). */

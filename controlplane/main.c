@@ -154,6 +154,25 @@ load_config(struct cp_server *s, const char *path)
 		fatalx("data-ciphers: %s", err);
 }
 
+/* log / log-append, daemon, writepid: the process hygiene admins expect. */
+static void
+init_process(const struct cp_config *cfg)
+{
+	if (cfg->log_file && !freopen(cfg->log_file, cfg->log_append ? "a" : "w", stderr))
+		fatal("log %s", cfg->log_file);
+	if (cfg->log_file)
+		setvbuf(stderr, NULL, _IOLBF, 0);
+	if (cfg->daemon && daemon(0, cfg->log_file != NULL) != 0)
+		fatal("daemon");
+	if (cfg->writepid) {
+		FILE *f = fopen(cfg->writepid, "w");
+		if (!f)
+			fatal("writepid %s", cfg->writepid);
+		fprintf(f, "%d\n", (int)getpid());
+		fclose(f);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -173,6 +192,9 @@ main(int argc, char **argv)
 		usage();
 	log_init("dpvpnd", LOG_LVL_INFO);
 	load_config(&srv, config);
+	log_init("dpvpnd", srv.cfg.verb >= 5 ? LOG_LVL_DEBUG : srv.cfg.verb == 0 ? LOG_LVL_ERR
+		: LOG_LVL_INFO);
+	init_process(&srv.cfg);
 	srv.loop = ev_new();
 	init_tls(&srv);
 	init_wrap(&srv);
@@ -194,6 +216,7 @@ main(int argc, char **argv)
 	if (dplink_open(&srv.dl, srv.loop, srv.cfg.dataplane, &ops, &srv, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	cp_dp_start_stats(&srv);
+	cp_status_start(&srv);
 	sigset_t mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);

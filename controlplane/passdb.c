@@ -317,7 +317,7 @@ parse_all(struct passdb *db, const char *name, char *err, size_t errlen)
 		p = eol + 1;
 
 		size_t lead = strspn(line, " \t");
-		if (line[lead] == '\0' || line[0] == '#')
+		if (line[lead] == '\0' || line[lead] == '#')
 			continue;
 		if (db->nusers == PASSDB_USERS_MAX) {
 			set_err(err, errlen, name, lineno, "too many users (max %d)",

@@ -7,8 +7,8 @@
  * groups is a comma-separated list; as in ocserv, one-character names
  * ("*" is what the tool writes when there is none) mean "no group".
  * hash is a yescrypt ($y$...) or SHA-512 ($6$...) crypt(3) string; a
- * leading '!' marks a locked user. Blank lines and lines starting with '#'
- * are ignored; a trailing CR is tolerated. Anything else is an error and
+ * leading '!' marks a locked user. Blank lines and lines whose first
+ * non-blank character is '#' are ignored; a trailing CR is tolerated. Anything else is an error and
  * the whole file is refused ("FILE:LINE: message"), so a typo can never
  * silently lock users out or let them in.
  *

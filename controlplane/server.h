@@ -25,6 +25,7 @@
 #include "peerinfo.h"
 #include "push.h"
 #include "reliable.h"
+#include "status.h"
 #include "tls.h"
 #include "wrap.h"
 
@@ -90,6 +91,7 @@ struct cp_client {
 
 	uint64_t created_ms, last_rx_ms;
 	uint64_t exit_at_ms;		/* EXIT received / AUTH_FAILED sent: close then */
+	uint64_t reneg_at_ms;		/* reneg-sec: when we start the next key, 0 = not planned */
 	bool closing;			/* ignore its packets; record freed by the timer */
 	char close_reason[96];
 	struct ev_timer timer;
@@ -105,6 +107,7 @@ struct cp_server {
 	struct cookie_key cookie;
 	struct ncp_list ciphers;
 	struct passdb *passdb;		/* user-pass-db, NULL if none */
+	struct auth_script *script;	/* auth-user-pass-verify, NULL if none */
 	struct auth_worker *auth;
 	struct authtoken_key token_key;
 	struct push_global push;
@@ -116,8 +119,10 @@ struct cp_server {
 	uint32_t hash_size;
 	uint32_t n_clients;
 	uint64_t boot_ms;
-	bool dp_known[DPLINK_MAX_DP];	/* resynced with this dataplane */
+	bool dp_known[DPLINK_MAX_DP];	/* RESYNC_REQ sent to this dataplane */
+	bool dp_synced[DPLINK_MAX_DP];	/* ... and answered: new clients welcome */
 	struct ev_timer stats_timer;
+	struct ev_timer status_timer;
 	struct {
 		uint64_t punts, bad_packets, replays, resets, handshakes, auth_failed;
 		uint64_t tls_errors, hand_timeouts, sessions_ended;
@@ -137,6 +142,8 @@ void cp_client_destroy(struct cp_server *s, struct cp_client *c, const char *why
 /* Ends a client from within its own processing: freed on the next loop turn. */
 void cp_client_close(struct cp_server *s, struct cp_client *c, const char *why);
 void cp_clients_bind_server(struct cp_server *s);
+void cp_client_plan_reneg(struct cp_server *s, struct cp_client *c);
+void cp_clients_drop_duplicates(struct cp_server *s, struct cp_client *keep);
 void cp_client_schedule(struct cp_server *s, struct cp_client *c);
 /* Drops a key state (and its key in the dataplane). */
 void cp_keystate_retire(struct cp_server *s, struct cp_client *c, uint8_t key_id);
@@ -148,6 +155,11 @@ void cp_ctl_input(struct cp_server *s, unsigned dp, uint32_t src, uint16_t sport
 	uint16_t dport, const uint8_t *pkt, size_t len);
 void cp_ctl_flush(struct cp_server *s, struct cp_client *c);
 int cp_ctl_send_text(struct cp_server *s, struct cp_client *c, const char *msg);
+
+/* statusfile.c: --status FILE */
+void cp_client_record_fill(const struct cp_server *s, const struct cp_client *c,
+	struct cp_client_record *r);
+void cp_status_start(struct cp_server *s);
 
 /* auth.c: username/password (worker threads) and auth-gen-token */
 enum cp_auth { CP_AUTH_OK, CP_AUTH_PENDING, CP_AUTH_FAIL };

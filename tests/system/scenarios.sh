@@ -102,6 +102,16 @@ scenario_reneg() {
 		"($out, $n soft resets)"
 	stop_all_clients
 	stop_server
+	# The server starts them (reneg-sec on the server side).
+	start_server tls-crypt "reneg-sec 3"
+	start_client tls-crypt AES-256-GCM
+	connected client
+	out=$(pings $NS_CLI 60 10.200.0.2 0.2)
+	n=$(grep -c "control channel TLS" "$T/dpvpnd.log")
+	check "server renegotiation loses nothing" "$([ "$out" = "60 received" ] && [ "$n" -ge 4 ]; echo $?)" \
+		"($out, $n TLS sessions)"
+	stop_all_clients
+	stop_server
 }
 
 # A revoked certificate (crl-verify) does not get in.

@@ -28,7 +28,7 @@ struct format_case {
 static const struct format_case format_cases[] = {
 	/* accepted */
 	{ "", NULL, 0 },
-	{ "# comment\n\n  \t \n#x:*:" HY "\n", NULL, 0 },
+	{ "# comment\n\n  \t \n#x:*:" HY "\n\t # indented\n", NULL, 0 },
 	{ "alice:*:" HY "\n", NULL, 1 },
 	{ "alice:*:" HY, NULL, 1 },				/* no final newline */
 	{ "alice:*:" HY "\r\n", NULL, 1 },			/* CRLF */
