@@ -36,7 +36,9 @@ scenario_c2c_ccd() {
 		> "$T/ccd/client2"
 	start_server tls-crypt "client-to-client
 client-config-dir $T/ccd
-route 10.250.0.0 255.255.255.0"
+route 10.250.0.0 255.255.255.0
+status $T/status.txt 1
+status-version 2"
 	start_client tls-crypt AES-256-GCM $NS_CLI client client
 	start_client tls-crypt AES-256-GCM $NS_CLI2 client2 client2
 	connected client && connected client2
@@ -48,6 +50,12 @@ route 10.250.0.0 255.255.255.0"
 	check "client-to-client" "$([ "$a" = "5 received" ]; echo $?)" "(client1 -> 10.99.0.50: $a)"
 	a=$(pings $NS_LAN 5 10.250.0.1)
 	check "iroute" "$([ "$a" = "5 received" ]; echo $?)" "(LAN -> 10.250.0.1 behind client2: $a)"
+	sleep 1.5
+	grep -q "^CLIENT_LIST,client1,198.18.0.2:[0-9]*,10.99.0.[0-9]*,," "$T/status.txt" &&
+		grep -q "^CLIENT_LIST,client2,198.18.0.3:[0-9]*,10.99.0.50,," "$T/status.txt" &&
+		grep -q "^ROUTING_TABLE,10.250.0.0/24,client2," "$T/status.txt" &&
+		[ "$(tail -1 "$T/status.txt")" = END ]
+	check "status file (version 2)" $? "($(grep -c '^CLIENT_LIST' "$T/status.txt") CLIENT_LIST rows)"
 	stop_all_clients
 	stop_server
 }
@@ -188,8 +196,33 @@ auth-gen-token 3600"
 	stop_server
 }
 
+# auth-user-pass-verify via-file: OpenVPN's script interface.
+scenario_script() {
+	cat > "$T/verify.sh" <<'SH'
+#!/bin/sh
+# $1 = file with two lines: username, password
+[ "$(sed -n 1p "$1")" = bob ] && [ "$(sed -n 2p "$1")" = "letmein" ] && [ "$common_name" = client1 ]
+SH
+	chmod 755 "$T/verify.sh"
+	printf 'bob\nletmein\n' > "$T/bob.txt"
+	printf 'bob\nnope\n' > "$T/bob-bad.txt"
+	chmod 600 "$T/bob.txt" "$T/bob-bad.txt"
+	start_server tls-crypt "script-security 2
+auth-user-pass-verify $T/verify.sh via-file"
+	start_client tls-crypt AES-256-GCM $NS_CLI client client "auth-user-pass $T/bob.txt"
+	connected client
+	check "auth-user-pass-verify accepts" $? ""
+	stop_all_clients
+	start_client tls-crypt AES-256-GCM $NS_CLI client bad "auth-user-pass $T/bob-bad.txt"
+	wait_for 15 grep -q "AUTH_FAILED" "$T/bad.log"
+	check "auth-user-pass-verify refuses" $? "($(grep -o "user 'bob' refused: .*" "$T/dpvpnd.log" | head -1))"
+	stop_all_clients
+	stop_server
+}
+
 scenario_c2c_ccd
 scenario_userpass
+scenario_script
 scenario_exit_notify
 scenario_ping_restart
 scenario_reneg
