@@ -121,6 +121,28 @@ main(void)
 		&& got.u.stats_req.cookie == 9);
 	CHECK_EQ(dplink_send(dl, 5, &req), -1);
 
+	/* A second dataplane on the same control plane: told apart by name. */
+	void *s2 = zmq_socket(ctx, ZMQ_DEALER);
+	zmq_setsockopt(s2, ZMQ_LINGER, &zero, sizeof(zero));
+	zmq_setsockopt(s2, ZMQ_RCVTIMEO, &tmo, sizeof(tmo));
+	CHECK_EQ(zmq_connect(s2, ep), 0);
+	struct ipc_msg h2 = hello(77);
+	snprintf(h2.u.hello.name, sizeof(h2.u.hello.name), "dp-second");
+	send_msg(s2, &h2);
+	spin(l, dl);
+	CHECK_EQ(dplink_count(dl), 2);
+	CHECK(strcmp(dplink_get(dl, 1)->name, "dp-second") == 0);
+	n = zmq_recv(s2, buf, sizeof(buf), 0);
+	CHECK(n > 0 && ipc_decode(buf, (size_t)n, &ack) == 0 && ack.type == IPC_HELLO_ACK);
+	req.u.stats_req.cookie = 10;
+	CHECK_EQ(dplink_send(dl, 1, &req), 0);	/* reaches the second one only */
+	n = zmq_recv(s2, buf, sizeof(buf), 0);
+	CHECK(n > 0 && ipc_decode(buf, (size_t)n, &got) == 0 && got.u.stats_req.cookie == 10);
+	int nowait = 0;
+	zmq_setsockopt(s, ZMQ_RCVTIMEO, &nowait, sizeof(nowait));
+	CHECK(zmq_recv(s, buf, sizeof(buf), 0) < 0);
+	zmq_close(s2);
+
 	zmq_close(s);
 	zmq_ctx_term(ctx);
 	dplink_close(dl);
