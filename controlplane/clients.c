@@ -104,6 +104,7 @@ client_alloc(struct cp_server *s, unsigned dp, uint32_t slot, uint32_t gen, uint
 	c->wrap.mode = s->wrap.mode;
 	c->created_ms = c->last_rx_ms = ev_now_ms(s->loop);
 	ctl_replay_init(&c->rx_replay, s->cfg.replay_window, s->cfg.replay_time);
+	ctl_replay_init(&c->dyn_rx_replay, s->cfg.replay_window, s->cfg.replay_time);
 	s->by_slot[c->slot] = c;
 	hash_insert(s, c);
 	s->n_clients++;

@@ -49,8 +49,9 @@ send_pkt(struct cp_server *s, struct cp_client *c, const struct ctl_pkt *p)
 	ssize_t n = ctl_pkt_build(p, plain, sizeof(plain));
 	if (n < 0)
 		return;
-	n = cp_wrap_wrap(&c->wrap, plain, (size_t)n, ++c->tx_replay_id, replay_epoch(), wire,
-		sizeof(wire));
+	/* dyn-tls-crypt packets (key_id > 0) count their own replay ids (§2.7). */
+	uint32_t rid = cp_wrap_uses_dyn(&c->wrap, plain[0]) ? ++c->wrap.dyn_tx_id : ++c->tx_replay_id;
+	n = cp_wrap_wrap(&c->wrap, plain, (size_t)n, rid, replay_epoch(), wire, sizeof(wire));
 	if (n < 0)
 		return;
 	inject(s, c->dp, c->addr, c->port, c->local_addr, c->local_port, wire, (size_t)n);
@@ -247,12 +248,14 @@ input_known(struct cp_server *s, struct cp_client *c, const uint8_t *pkt, size_t
 		s->stats.bad_packets++;
 		return;
 	}
-	if (s->wrap.mode != CP_WRAP_NONE) {
-		if (!ctl_replay_check(&c->rx_replay, rid, rtime, now_s)) {
+	struct ctl_replay *rp = cp_wrap_uses_dyn(&c->wrap, pkt[0]) ? &c->dyn_rx_replay
+		: &c->rx_replay;
+	if (s->wrap.mode != CP_WRAP_NONE || rp == &c->dyn_rx_replay) {
+		if (!ctl_replay_check(rp, rid, rtime, now_s)) {
 			s->stats.replays++;
 			return;
 		}
-		ctl_replay_update(&c->rx_replay, rid, rtime, now_s);
+		ctl_replay_update(rp, rid, rtime, now_s);
 	}
 	if (p.n_acks && memcmp(p.ack_sid, c->sid_local, CTL_SID_LEN) != 0) {
 		s->stats.bad_packets++;

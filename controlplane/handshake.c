@@ -167,6 +167,24 @@ setup_session(struct cp_server *s, struct cp_client *c)
 	return 0;
 }
 
+/*
+ * §2.7: renegotiations are wrapped with a key exported from the first TLS
+ * session, mixed with the configured one. On from the PUSH_REPLY that says so.
+ */
+static bool
+enable_dyn_tls_crypt(struct cp_client *c)
+{
+	uint8_t ekm[256];
+	if (c->wrap.dyn)
+		return true;
+	if (!c->ks[0] || cp_tls_export(c->ks[0]->tls, "EXPORTER-OpenVPN-dynamic-tls-crypt", ekm,
+		sizeof(ekm)) != 0)
+		return false;
+	cp_wrap_enable_dyn(&c->wrap, ekm);
+	OPENSSL_cleanse(ekm, sizeof(ekm));
+	return c->wrap.dyn;
+}
+
 static void
 send_push_reply(struct cp_server *s, struct cp_client *c)
 {
@@ -190,8 +208,8 @@ send_push_reply(struct cp_server *s, struct cp_client *c)
 		}
 	}
 	push_client_caps(&pc, c->pi, true, c->peer_id, (int)s->cfg.tun_mtu);
-	/* Dynamic tls-crypt for renegotiations (§2.7) is not implemented yet. */
-	pc.proto_flags &= ~(uint32_t)PUSH_PF_DYN_TLS_CRYPT;
+	if ((pc.proto_flags & PUSH_PF_DYN_TLS_CRYPT) && !enable_dyn_tls_crypt(c))
+		pc.proto_flags &= ~(uint32_t)PUSH_PF_DYN_TLS_CRYPT;
 	pc.peer_id_set = c->peer_id != IPC_PEER_ID_NONE;
 	pc.ifconfig_remote_netmask = s->cfg.topology == CP_TOPO_SUBNET
 		? s->cfg.derived.netmask : push_net30_peer(c->vaddr);

@@ -88,12 +88,14 @@ init_wrap(struct cp_server *s)
 			|| tls_crypt_init(&s->wrap.crypt, key, true) != 0)
 			fatalx("tls-crypt: not an OpenVPN static key");
 		s->wrap.mode = CP_WRAP_TLS_CRYPT;
+		memcpy(s->wrap.orig, key, sizeof(key));
 	} else if ((text = load_src(&s->cfg.tls_auth, "tls-auth"))) {
 		if (static_key_parse(text, strlen(text), key) != 0
 			|| tls_auth_init(&s->wrap.auth, key, s->cfg.key_direction, true,
 				s->cfg.auth) != 0)
 			fatalx("tls-auth: not an OpenVPN static key (or bad auth digest)");
 		s->wrap.mode = CP_WRAP_TLS_AUTH;
+		memcpy(s->wrap.orig, key, sizeof(key));
 	}
 	static_key_wipe(key);
 	if (text) {

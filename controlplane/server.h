@@ -66,6 +66,7 @@ struct cp_client {
 	uint8_t sid_local[8], sid_remote[8];
 	struct cp_wrap wrap;
 	struct ctl_replay rx_replay;
+	struct ctl_replay dyn_rx_replay;	/* dyn-tls-crypt packets */
 	uint32_t tx_replay_id;
 	struct cp_keystate *ks[8];
 	int primary;			/* key_id that encrypts, -1 before the first key */

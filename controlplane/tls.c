@@ -320,10 +320,16 @@ cp_tls_describe(const struct cp_tls *t, char *buf, size_t cap)
 }
 
 int
-cp_tls_export_key_block(const struct cp_tls *t, uint8_t out[256])
+cp_tls_export(const struct cp_tls *t, const char *label, uint8_t *out, size_t len)
 {
 	if (!t->established)
 		return -1;
-	return SSL_export_keying_material(t->ssl, out, 256, EKM_LABEL, strlen(EKM_LABEL), NULL,
-		0, 0) == 1 ? 0 : -1;
+	return SSL_export_keying_material(t->ssl, out, len, label, strlen(label), NULL, 0, 0) == 1
+		? 0 : -1;
+}
+
+int
+cp_tls_export_key_block(const struct cp_tls *t, uint8_t out[256])
+{
+	return cp_tls_export(t, EKM_LABEL, out, 256);
 }

@@ -66,5 +66,7 @@ void cp_tls_describe(const struct cp_tls *t, char *buf, size_t cap);
 
 /* OpenVPN data-channel key block via the TLS exporter (§6.2); 0 or -1. */
 int cp_tls_export_key_block(const struct cp_tls *t, uint8_t out[256]);
+/* Any exporter label (RFC 5705 / 8446, no context); 0 or -1. */
+int cp_tls_export(const struct cp_tls *t, const char *label, uint8_t *out, size_t len);
 
 #endif

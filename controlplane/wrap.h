@@ -21,6 +21,7 @@ enum cp_wrap_mode { CP_WRAP_NONE, CP_WRAP_TLS_AUTH, CP_WRAP_TLS_CRYPT, CP_WRAP_T
 /* The server-wide keys. */
 struct cp_wrap_server {
 	enum cp_wrap_mode mode;
+	uint8_t orig[STATIC_KEY_LEN];	/* tls-auth / tls-crypt key file: dyn-tls-crypt XORs it */
 	struct tls_auth_ctx auth;
 	struct tls_crypt_ctx crypt;
 	uint8_t v2_key[TLS_CRYPT_V2_SERVER_KEY_LEN];
@@ -31,9 +32,18 @@ struct cp_wrap {
 	enum cp_wrap_mode mode;
 	const struct cp_wrap_server *srv;
 	struct tls_crypt_ctx kc;	/* tls-crypt-v2: the client's own key */
-	uint8_t wkc[TLS_CRYPT_V2_WKC_MAX];
-	size_t wkc_len;
+	uint8_t kc_raw[TLS_CRYPT_V2_CLIENT_KEY_LEN];
+	size_t wkc_len;			/* non-zero once kc is known */
+	/* §2.7 dyn-tls-crypt: every packet of key_id > 0, own replay counters */
+	bool dyn;
+	struct tls_crypt_ctx dyn_ctx;
+	uint32_t dyn_tx_id;
 };
+
+/* Turns on dyn-tls-crypt from the 256 bytes exported by the key_id 0 TLS session. */
+void cp_wrap_enable_dyn(struct cp_wrap *w, const uint8_t ekm[STATIC_KEY_LEN]);
+/* Whether a packet with this first byte is protected by the dynamic key. */
+bool cp_wrap_uses_dyn(const struct cp_wrap *w, uint8_t byte0);
 
 /*
  * Unwraps a packet from a client into the §2.2 layout. For tls-crypt-v2,

@@ -160,7 +160,7 @@ CONF
 }
 
 connected() { # name
-	wait_for 20 grep -q "Initialization Sequence Completed" "$T/$1.log"
+	wait_for 30 grep -q "Initialization Sequence Completed" "$T/$1.log"
 }
 
 wait_for() { # seconds command...
