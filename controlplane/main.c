@@ -133,6 +133,31 @@ init_pools(struct cp_server *s)
 	/* net30 pool entries are /30 blocks starting at pool_start. */
 }
 
+/*
+ * explicit-exit-notify 1|2 on the server: clients are told RESTART
+ * (",N": try the next server) and their sessions leave the dataplanes.
+ * Without it the sessions stay and a restarted dpvpnd adopts them.
+ */
+static void
+notify_exit(struct cp_server *s)
+{
+	char msg[CTLMSG_MAX];
+	unsigned flags = s->cfg.explicit_exit_notify >= 2 ? CTL_RESTART_NEXT_SERVER : 0;
+	if (!s->cfg.explicit_exit_notify || ctlmsg_restart(msg, sizeof(msg), false, flags, NULL) < 0)
+		return;
+	for (uint32_t i = 0; i < s->cfg.max_clients; i++) {
+		struct cp_client *c = s->by_slot[i];
+		if (!c || !c->authenticated || c->closing)
+			continue;
+		cp_ctl_send_text(s, c, msg);
+		cp_ctl_flush(s, c);
+		cp_dp_remove(s, c);
+	}
+	/* Give the messages a moment to leave (and their ACKs to come back). */
+	for (int i = 0; i < 10; i++)
+		ev_run_once(s->loop, 100);
+}
+
 static void
 on_signal(void *arg, uint32_t events)
 {
@@ -230,6 +255,7 @@ main(int argc, char **argv)
 	log_info("listening for dataplanes on %s; %u clients max", srv.cfg.dataplane,
 		srv.cfg.max_clients);
 	ev_run(srv.loop);
+	notify_exit(&srv);
 	dplink_close(srv.dl);
 	return 0;
 }

@@ -165,6 +165,18 @@ scenario_restarts() {
 	stop_all_clients
 }
 
+# explicit-exit-notify on the server: on SIGTERM the clients are told RESTART.
+scenario_server_exit() {
+	start_server tls-crypt "explicit-exit-notify 1"
+	start_client tls-crypt AES-256-GCM
+	connected client
+	kill -TERM "$CP_PID"
+	wait "$CP_PID" 2>/dev/null
+	wait_for 5 grep -q "server-pushed-connection-reset" "$T/client.log"
+	check "server exit notifies clients" $? "($(grep -o "SIGUSR1\[soft,server-pushed-connection-reset\]" "$T/client.log" | head -1))"
+	stop_all_clients
+}
+
 # An unsupported directive stops dpvpnd with file:line and its name.
 scenario_bad_config() {
 	printf 'port 1194\nproto udp\nfragment 1300\n' > "$T/bad.conf"
@@ -234,4 +246,5 @@ scenario_ping_restart
 scenario_reneg
 scenario_revoked
 scenario_restarts
+scenario_server_exit
 scenario_bad_config
