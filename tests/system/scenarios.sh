@@ -165,6 +165,21 @@ scenario_restarts() {
 	stop_all_clients
 }
 
+# topology net30 (OpenVPN 2.6's default): /30 per client, the server end pushed as route.
+scenario_net30() {
+	start_server tls-crypt "topology net30"
+	start_client tls-crypt AES-256-GCM
+	connected client
+	local a out
+	a=$(ip -n $NS_CLI -4 -o addr show dev tun0 2>/dev/null | awk '{print $4, $5, $6}')
+	out=$(pings $NS_CLI 5 10.200.0.2)
+	# the client gets .4n+2 with the server end .4n+1 of its /30
+	check "topology net30" "$([ "$out" = "5 received" ] && echo "$a" | awk '{split($1, c, "."); split($3, p, "."); exit !($2 == "peer" && c[4] % 4 == 2 && p[4] + 1 == c[4])}'; echo $?)" \
+		"(tun0: $a; $out)"
+	stop_all_clients
+	stop_server
+}
+
 # explicit-exit-notify on the server: on SIGTERM the clients are told RESTART.
 scenario_server_exit() {
 	start_server tls-crypt "explicit-exit-notify 1"
@@ -245,6 +260,7 @@ scenario_exit_notify
 scenario_ping_restart
 scenario_reneg
 scenario_revoked
+scenario_net30
 scenario_restarts
 scenario_server_exit
 scenario_bad_config
