@@ -175,6 +175,19 @@ tun_bytes() { # rx|tx
 	ip netns exec $NS_CLI cat "/sys/class/net/tun0/statistics/$1_bytes" 2>/dev/null || echo 0
 }
 
+# rx_pkts rx_bytes tx_pkts tx_bytes of a dataplane session (telemetry).
+session_counters() {
+	echo "/dpvpn/session,$1" | dpdk-telemetry.py -f $PREFIX 2>/dev/null | tail -1 | /usr/bin/python3 -c '
+import json, sys
+s = json.load(sys.stdin)["/dpvpn/session"]
+print(s["rx_pkts"], s["rx_bytes"], s["tx_pkts"], s["tx_bytes"])' 2>/dev/null || echo "0 0 0 0"
+}
+
+counters_delta() { # "a b c d" "e f g h" -> "e-a f-b g-c h-d"
+	set -- $1 $2
+	echo "$(($5 - $1)) $(($6 - $2)) $(($7 - $3)) $(($8 - $4))"
+}
+
 diagnose() {
 	echo "    dataplane drops: $(echo /dpvpn/drops | dpdk-telemetry.py -f $PREFIX 2>/dev/null | tail -1 | tr ',' '\n' | grep -v ': 0' | tr -d '\n')"
 	echo "    dataplane stats: $(echo /dpvpn/stats | dpdk-telemetry.py -f $PREFIX 2>/dev/null | tail -1)"
@@ -197,14 +210,26 @@ one_case() { # wrap cipher
 		out=$(ip netns exec $NS_CLI ping -c 5 -i 0.2 -W 2 10.200.0.2 2>&1 | grep -o "[0-9]* received")
 		check "ping $name" "$([ "$out" = "5 received" ]; echo $?)" "($out)"
 		# Bulk both ways: 200 x 1200-byte echo requests (ICMP payload counted by tun0 on each side).
-		local rx0 tx0 rx1 tx1
+		local rx0 tx0 rx1 tx1 slot s0 s1
+		slot=$(sed -n 's/.*client1 session \([0-9]*\):.*/\1/p' "$T/dpvpnd.log" | tail -1)
+		s0=$(session_counters "$slot")
 		rx0=$(tun_bytes rx) tx0=$(tun_bytes tx)
 		out=$(ip netns exec $NS_CLI ping -q -c 200 -i 0.002 -s 1200 -W 2 10.200.0.2 2>&1 | grep -o "[0-9]* received")
 		rx1=$(tun_bytes rx) tx1=$(tun_bytes tx)
+		s1=$(session_counters "$slot")
 		# 1228-byte IP packets each way; nothing else is expected on tun0 during the ping.
 		check "bulk $name" "$([ "$out" = "200 received" ] && [ $((tx1 - tx0)) -eq $((200 * 1228)) ] && [ $((rx1 - rx0)) -eq $((200 * 1228)) ]; echo $?)" \
 			"($out, tun0 tx $((tx1 - tx0)) rx $((rx1 - rx0)) bytes, want $((200 * 1228)) each)"
 		[ "$out" = "200 received" ] || diagnose
+		# The server end: the dataplane's counters of this session moved by the same packets,
+		# each 1228 + 24 bytes (P_DATA_V2 header and tag) on the wire, plus any 40-byte
+		# keepalive ping (16 + 24) that fell into the interval.
+		local d
+		d=$(counters_delta "$s0" "$s1")
+		check "server counters $name" "$(set -- $d; [ "$1" -ge 200 ] && [ "$3" -ge 200 ] &&
+			[ "$2" -eq $((200 * 1252 + ($1 - 200) * 40)) ] &&
+			[ "$4" -eq $((200 * 1252 + ($3 - 200) * 40)) ]; echo $?)" \
+			"(dataplane session $slot: rx pkts, rx bytes, tx pkts, tx bytes: $d)"
 	fi
 	kill $CLI_PID $CP_PID 2>/dev/null
 	wait $CLI_PID $CP_PID 2>/dev/null
