@@ -146,6 +146,32 @@ stateless_reset(struct cp_server *s, const struct cp_wrap *w, unsigned dp, uint3
 	}
 }
 
+/*
+ * Stateless resets answer unauthenticated packets: bound how many go out so
+ * that spoofed resets cannot turn us into a reflector (2.6's
+ * connect-freq-initial default: 100 per 10 s).
+ */
+#define RESET_BURST 100
+#define RESET_PER_S 10
+
+static bool
+reset_allowed(struct cp_server *s)
+{
+	uint64_t now = ev_now_ms(s->loop);
+	uint64_t add = (now - s->reset_refill_ms) * RESET_PER_S / 1000;
+	if (add) {
+		s->reset_tokens = s->reset_tokens + add > RESET_BURST ? RESET_BURST
+			: s->reset_tokens + (uint32_t)add;
+		s->reset_refill_ms = now;
+	}
+	if (!s->reset_tokens) {
+		s->stats.resets_limited++;
+		return false;
+	}
+	s->reset_tokens--;
+	return true;
+}
+
 /* 2.6.15+ rules for the packet that completes the cookie handshake. */
 static bool
 cookie_reply_ok(const struct ctl_pkt *p)
@@ -176,7 +202,8 @@ input_new(struct cp_server *s, unsigned dp, uint32_t src, uint16_t sport, uint32
 	if ((p.opcode == OVPN_P_CONTROL_HARD_RESET_CLIENT_V2
 		|| p.opcode == OVPN_P_CONTROL_HARD_RESET_CLIENT_V3)
 		&& p.has_msg_id && p.msg_id == 0 && p.n_acks == 0 && p.key_id == 0) {
-		stateless_reset(s, &w, dp, src, sport, dst, dport, &p, rid);
+		if (reset_allowed(s))
+			stateless_reset(s, &w, dp, src, sport, dst, dport, &p, rid);
 		cp_wrap_wipe(&w);
 		return;
 	}

@@ -242,6 +242,8 @@ main(int argc, char **argv)
 	struct dplink_ops ops = { cp_dp_on_hello, cp_dp_on_msg };
 	if (dplink_open(&srv.dl, srv.loop, srv.cfg.dataplane, &ops, &srv, err, sizeof(err)) != 0)
 		fatalx("%s", err);
+	srv.reset_tokens = 100;
+	srv.reset_refill_ms = ev_now_ms(srv.loop);
 	cp_dp_start_stats(&srv);
 	cp_status_start(&srv);
 	sigset_t mask;

@@ -124,8 +124,10 @@ struct cp_server {
 	bool dp_synced[DPLINK_MAX_DP];	/* ... and answered: new clients welcome */
 	struct ev_timer stats_timer;
 	struct ev_timer status_timer;
+	uint32_t reset_tokens;		/* stateless reset replies we may still send now */
+	uint64_t reset_refill_ms;
 	struct {
-		uint64_t punts, bad_packets, replays, resets, handshakes, auth_failed;
+		uint64_t punts, bad_packets, replays, resets, resets_limited, handshakes, auth_failed;
 		uint64_t tls_errors, hand_timeouts, sessions_ended;
 	} stats;
 };

@@ -192,6 +192,35 @@ scenario_server_exit() {
 	stop_all_clients
 }
 
+# A flood of (unwrapped) hard resets: dpvpnd answers at most about 100 + 10/s of them.
+scenario_reset_flood() {
+	start_server none
+	sleep 1.5	# the dataplane's HELLO and resync
+	local got
+	got=$(ip netns exec $NS_CLI /usr/bin/python3 - <<'PY'
+import os, socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.18.0.2", 0))
+for i in range(400):
+    s.sendto(b"\x38" + os.urandom(8) + b"\x00" + b"\x00" * 4, ("198.18.0.1", 1194))
+    if i % 50 == 49:
+        time.sleep(0.01)
+s.settimeout(1.0)
+n = 0
+try:
+    while True:
+        s.recv(2048)
+        n += 1
+except socket.timeout:
+    pass
+print(n)
+PY
+)
+	check "reset flood is rate-limited" "$([ "$got" -ge 50 ] && [ "$got" -le 130 ]; echo $?)" \
+		"($got replies to 400 resets)"
+	stop_server
+}
+
 # An unsupported directive stops dpvpnd with file:line and its name.
 scenario_bad_config() {
 	printf 'port 1194\nproto udp\nfragment 1300\n' > "$T/bad.conf"
@@ -253,14 +282,7 @@ auth-user-pass-verify $T/verify.sh via-file"
 	stop_server
 }
 
-scenario_c2c_ccd
-scenario_userpass
-scenario_script
-scenario_exit_notify
-scenario_ping_restart
-scenario_reneg
-scenario_revoked
-scenario_net30
-scenario_restarts
-scenario_server_exit
-scenario_bad_config
+# DPT_ONLY=scenario_x runs one of them (when debugging).
+for sc in scenario_c2c_ccd scenario_userpass scenario_script scenario_exit_notify scenario_ping_restart scenario_reneg scenario_revoked scenario_net30 scenario_restarts scenario_server_exit scenario_reset_flood scenario_bad_config; do
+	[ -z "${DPT_ONLY:-}" ] || [ "$DPT_ONLY" = "$sc" ] && $sc
+done
