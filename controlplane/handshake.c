@@ -193,14 +193,20 @@ send_push_reply(struct cp_server *s, struct cp_client *c)
 		.cipher = ncp_cipher_name(c->cipher),
 		.auth_token = cp_auth_token(s, c, token) ? token : NULL };
 	struct push_global g = s->push;
-	const char *own[CP_CFG_MAX_PUSH];
+	const char *own[CP_CFG_MAX_PUSH + 1];
 	char buf[4 * PUSH_BUNDLE_SIZE];
 	unsigned n_msgs = 0;
+	pc.push = own;
+	/*
+	 * §7.6 (2.6's "compress migrate"): a client configured with compression
+	 * frames every packet; "compress stub-v2" makes IP packets go unframed
+	 * (they never start with 0x50). Older clients cannot be told so.
+	 */
+	if (c->occ_comp && c->pi && (c->pi->comp & PI_COMP_STUBV2))
+		own[pc.n_push++] = "compress stub-v2";
 	if (c->ccd) {
 		for (unsigned i = 0; i < c->ccd->n_push; i++)
-			own[i] = c->ccd->push[i];
-		pc.push = own;
-		pc.n_push = c->ccd->n_push;
+			own[pc.n_push++] = c->ccd->push[i];
 		if (c->ccd->push_reset) {	/* drops inherited pushes, implied ones too */
 			g.n_push = 0;
 			g.topology = PUSH_TOPO_NONE;
@@ -273,6 +279,9 @@ on_key_method_2(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks
 		if (c->pi)
 			peerinfo_parse(c->pi, m->peer_info, m->peer_info_len);
 	}
+	if (first)
+		c->occ_comp = km2_occ_uses_comp(m->options) || (c->pi && (c->pi->comp
+			& (PI_COMP_LZO | PI_COMP_LZ4 | PI_COMP_LZ4V2)) && strstr(m->options, ",comp"));
 	if (first && m->has_userpass)
 		snprintf(c->username, sizeof(c->username), "%.*s", (int)sizeof(c->username) - 1,
 			m->username);

@@ -83,6 +83,7 @@ struct cp_client {
 	bool token_expired;		/* refused auth-token: AUTH_FAILED,SESSION */
 	struct authtoken_session token;
 	bool push_sent;
+	bool occ_comp;			/* the client frames packets for compression */
 	enum ncp_cipher cipher;
 	uint32_t peer_id;		/* IPC_PEER_ID_NONE for old clients */
 	uint32_t vaddr;			/* tunnel address, host order */

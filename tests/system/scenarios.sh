@@ -180,6 +180,20 @@ scenario_net30() {
 	stop_server
 }
 
+# A 2.6 client configured with compression is told "compress stub-v2" and its traffic flows.
+scenario_compress() {
+	local opt out
+	for opt in "comp-lzo" "compress lz4-v2"; do
+		start_server tls-crypt
+		start_client tls-crypt AES-256-GCM $NS_CLI client client "$opt"
+		connected client
+		out=$(pings $NS_CLI 5 10.200.0.2)
+		check "client with '$opt'" "$([ "$out" = "5 received" ] && grep -q "compress stub-v2" "$T/client.log"; echo $?)" "($out)"
+		stop_all_clients
+		stop_server
+	done
+}
+
 # explicit-exit-notify on the server: on SIGTERM the clients are told RESTART.
 scenario_server_exit() {
 	start_server tls-crypt "explicit-exit-notify 1"
@@ -283,6 +297,6 @@ auth-user-pass-verify $T/verify.sh via-file"
 }
 
 # DPT_ONLY=scenario_x runs one of them (when debugging).
-for sc in scenario_c2c_ccd scenario_userpass scenario_script scenario_exit_notify scenario_ping_restart scenario_reneg scenario_revoked scenario_net30 scenario_restarts scenario_server_exit scenario_reset_flood scenario_bad_config; do
+for sc in scenario_c2c_ccd scenario_userpass scenario_script scenario_exit_notify scenario_ping_restart scenario_reneg scenario_revoked scenario_net30 scenario_compress scenario_restarts scenario_server_exit scenario_reset_flood scenario_bad_config; do
 	[ -z "${DPT_ONLY:-}" ] || [ "$DPT_ONLY" = "$sc" ] && $sc
 done
