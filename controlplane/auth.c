@@ -26,7 +26,10 @@ on_result(void *arg, const struct auth_result *res)
 			res->type == AUTH_JOB_PASSDB ? passdb_result_str(res->status)
 			: "auth-user-pass-verify script said no");
 	c->auth_pending = false;
-	cp_auth_done(s, c, ok);
+	if (c->reauth_key >= 0)
+		cp_reauth_done(s, c, ok);
+	else
+		cp_auth_done(s, c, ok);
 	cp_ctl_flush(s, c);
 }
 

@@ -99,6 +99,7 @@ client_alloc(struct cp_server *s, unsigned dp, uint32_t slot, uint32_t gen, uint
 	c->addr = addr;
 	c->port = port;
 	c->primary = -1;
+	c->reauth_key = -1;
 	c->peer_id = IPC_PEER_ID_NONE;
 	c->wrap.srv = &s->wrap;
 	c->wrap.mode = s->wrap.mode;

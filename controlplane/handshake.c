@@ -251,6 +251,36 @@ send_auth_failed(struct cp_server *s, struct cp_client *c, const char *reason)
 	c->exit_at_ms = ev_now_ms(s->loop) + EXIT_LINGER_MS;
 }
 
+/* "PUSH_REPLY,auth-token ..." after a renegotiation (§12): a fresh token. */
+static void
+refresh_token(struct cp_server *s, struct cp_client *c)
+{
+	char token[AUTHTOKEN_SIZE], msg[PUSH_BUNDLE_SIZE];
+	if (cp_auth_token(s, c, token) && push_reply_auth_token(msg, sizeof(msg), token) >= 0)
+		cp_ctl_send_text(s, c, msg);
+	OPENSSL_cleanse(token, sizeof(token));
+}
+
+void
+cp_reauth_done(struct cp_server *s, struct cp_client *c, bool ok)
+{
+	struct cp_keystate *ks = c->ks[c->reauth_key];
+	c->reauth_key = -1;
+	if (c->closing || !ks)
+		return;
+	if (!ok) {
+		send_auth_failed(s, c, NULL);	/* 2.x: AUTH_FAILED on a renegotiation ends it */
+		return;
+	}
+	if (cp_dp_install(s, c, ks) != 0) {
+		cp_client_close(s, c, "cannot install the renegotiated key");
+		return;
+	}
+	refresh_token(s, c);
+	/* A late verdict may come after the client acknowledged everything: switch now. */
+	cp_dp_maybe_switch(s, c, ks);
+}
+
 void
 cp_auth_done(struct cp_server *s, struct cp_client *c, bool ok)
 {
@@ -298,8 +328,21 @@ on_key_method_2(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks
 		return -1;
 	ks->state = KS_ACTIVE;
 	cp_client_plan_reneg(s, c);
-	if (!first)
-		return cp_dp_install(s, c, ks);
+	if (!first) {
+		/* 2.x checks the credentials again (the client sends its token or password). */
+		c->reauth_key = ks->key_id;
+		switch (c->authenticated ? cp_auth_start(s, c, m) : CP_AUTH_FAIL) {
+		case CP_AUTH_OK:
+			cp_reauth_done(s, c, true);
+			break;
+		case CP_AUTH_FAIL:
+			cp_reauth_done(s, c, false);
+			break;
+		case CP_AUTH_PENDING:
+			break;
+		}
+		return 0;
+	}
 	/* Renegotiations keep the identity of the first key (2.x re-checks it). */
 	c->primary = ks->key_id;
 	if (c->cipher == NCP_CIPHER_NONE || !authenticate(s, c, ks, m)) {

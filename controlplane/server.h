@@ -81,6 +81,7 @@ struct cp_client {
 	bool auth_pending;		/* a worker is checking the password */
 	bool push_requested;		/* PUSH_REQUEST came while auth was pending */
 	bool token_expired;		/* refused auth-token: AUTH_FAILED,SESSION */
+	int reauth_key;			/* renegotiated key_id waiting for its verdict, -1 none */
 	struct authtoken_session token;
 	bool push_sent;
 	bool occ_comp;			/* the client frames packets for compression */
@@ -176,6 +177,8 @@ void cp_auth_forget(struct cp_server *s, struct cp_client *c);
 /* handshake.c: TLS application data (key method 2, auth, push) */
 /* The verdict on a new client: set it up (or refuse it) and push. */
 void cp_auth_done(struct cp_server *s, struct cp_client *c, bool ok);
+/* The verdict on a renegotiation's credentials: install its key, or end the client. */
+void cp_reauth_done(struct cp_server *s, struct cp_client *c, bool ok);
 int64_t cp_pool_index(const struct cp_server *s, uint32_t vaddr);
 void cp_handshake_progress(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks);
 

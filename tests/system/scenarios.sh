@@ -265,6 +265,17 @@ auth-gen-token 3600"
 	check "auth-token reconnect" "$([ $r = 0 ] && [ "$(grep -c "Initialization Sequence Completed" "$T/client.log")" -ge 2 ]; echo $?)" \
 		"($(grep -o "user 'alice' authenticated by auth-token" "$T/dpvpnd.log" | head -1))"
 	stop_all_clients
+	# Renegotiations re-check the credentials: the client sends its token, gets a fresh one.
+	local before out n
+	before=$(grep -c "authenticated by auth-token" "$T/dpvpnd.log")
+	start_client tls-crypt AES-256-GCM $NS_CLI client client "auth-user-pass $T/good.txt
+reneg-sec 3"
+	connected client
+	out=$(pings $NS_CLI 40 10.200.0.2 0.2)
+	n=$(($(grep -c "authenticated by auth-token" "$T/dpvpnd.log") - before))
+	check "renegotiation re-authenticates by token" "$([ "$out" = "40 received" ] && [ "$n" -ge 2 ]; echo $?)" \
+		"($out, $n token checks during renegotiations)"
+	stop_all_clients
 	start_client tls-crypt AES-256-GCM $NS_CLI client bad "auth-user-pass $T/bad.txt"
 	wait_for 15 grep -q "AUTH_FAILED" "$T/bad.log"
 	check "wrong password refused" $? "($(grep -o "AUTH_FAILED.*" "$T/bad.log" | head -1 | cut -c1-60); $(grep -o "user 'alice' refused: .*" "$T/dpvpnd.log" | head -1))"
@@ -288,6 +299,14 @@ auth-user-pass-verify $T/verify.sh via-file"
 	start_client tls-crypt AES-256-GCM $NS_CLI client client "auth-user-pass $T/bob.txt"
 	connected client
 	check "auth-user-pass-verify accepts" $? ""
+	stop_all_clients
+	# Renegotiations run the script again (no auth-token here): traffic goes on.
+	start_client tls-crypt AES-256-GCM $NS_CLI client client "auth-user-pass $T/bob.txt
+reneg-sec 3"
+	connected client
+	local out
+	out=$(pings $NS_CLI 40 10.200.0.2 0.2)
+	check "renegotiation re-runs the script" "$([ "$out" = "40 received" ] && [ "$(grep -c "soft reset" "$T/client.log")" -ge 2 ]; echo $?)" "($out)"
 	stop_all_clients
 	start_client tls-crypt AES-256-GCM $NS_CLI client bad "auth-user-pass $T/bob-bad.txt"
 	wait_for 15 grep -q "AUTH_FAILED" "$T/bad.log"
