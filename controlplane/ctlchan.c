@@ -309,6 +309,11 @@ cp_ctl_input(struct cp_server *s, unsigned dp, uint32_t src, uint16_t sport, uin
 	uint16_t dport, const uint8_t *pkt, size_t len)
 {
 	s->stats.punts++;
+	/* `port` and `local`: the dataplane serves them; anything else is not ours. */
+	if (dport != s->cfg.port || (s->local_addr && dst != s->local_addr)) {
+		s->stats.bad_packets++;
+		return;
+	}
 	if (len < 1 + CTL_SID_LEN || !ctl_opcode_valid(ovpn_opcode(pkt[0]))) {
 		s->stats.bad_packets++;
 		return;

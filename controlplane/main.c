@@ -3,6 +3,7 @@
  * OpenVPN control channel with clients through the dataplanes (PUNT /
  * INJECT), and installs sessions and keys in them. One event loop.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -179,6 +180,8 @@ load_config(struct cp_server *s, const char *path)
 		fatalx("%s", err);
 	if (ncp_list_parse(s->cfg.data_ciphers, &s->ciphers, err, sizeof(err)) != 0)
 		fatalx("data-ciphers: %s", err);
+	if (s->cfg.local[0] && inet_pton(AF_INET, s->cfg.local, &s->local_addr) != 1)
+		fatalx("local %s: not an IPv4 address", s->cfg.local);
 }
 
 /* log / log-append, daemon, writepid: the process hygiene admins expect. */

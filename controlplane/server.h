@@ -126,6 +126,7 @@ struct cp_server {
 	bool dp_synced[DPLINK_MAX_DP];	/* ... and answered: new clients welcome */
 	struct ev_timer stats_timer;
 	struct ev_timer status_timer;
+	uint32_t local_addr;		/* `local` (network order), 0 = any */
 	uint32_t reset_tokens;		/* stateless reset replies we may still send now */
 	uint64_t reset_refill_ms;
 	struct {
