@@ -19,11 +19,8 @@ enum { LOAD_MAX = 16 << 20 };	/* largest config file we read */
 
 typedef int (*apply_fn)(void *obj, const struct cp_cfg_line *l, char *msg, size_t n);
 
-static int
-fail(char *msg, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *msg, size_t n, const char *fmt, ...)
+int
+cp_cfg_fail(char *msg, size_t n, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -31,6 +28,8 @@ fail(char *msg, size_t n, const char *fmt, ...)
 	va_end(ap);
 	return -1;
 }
+
+#define fail cp_cfg_fail
 
 /* ---- shared value parsers ---- */
 

@@ -282,6 +282,8 @@ struct cp_cfg_directive {
 	CP_CFG_UNUSED char *msg, CP_CFG_UNUSED size_t n)
 
 /* Value parsers (config.c). Those with msg return 0, or -1 with a message. */
+/* Formats msg and returns -1: the one error path of every parser helper. */
+int cp_cfg_fail(char *msg, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int cp_cfg_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);	/* decimal only */
 int cp_cfg_num(const char *s, uint32_t lo, uint32_t hi, uint32_t *out, char *msg, size_t n);
 int cp_cfg_addr(const char *s, uint32_t *out, char *msg, size_t n);

@@ -34,18 +34,7 @@
 	.words = (const char *const[]){ __VA_ARGS__, NULL } }
 #define REFUSE(nm, why) { .name = nm, .max_args = 255, .usage = why }
 
-static int
-fail(char *msg, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *msg, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+#define fail cp_cfg_fail
 
 /* ---- generic handlers ---- */
 

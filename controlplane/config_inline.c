@@ -16,18 +16,7 @@
 
 #define AT(c, d, type) ((type *)((char *)(c) + (d)->off))
 
-static int
-fail(char *msg, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *msg, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+#define fail cp_cfg_fail
 
 int
 cp_cfg_inline_tag(const struct cp_cfg_line *l, const char **tag, size_t *taglen)

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
+
 #include "ctl_wire.h"
 
 static bool
@@ -58,21 +60,5 @@ static const char *const seeds[] = {
 size_t
 fuzz_seed(unsigned idx, uint8_t *buf, size_t cap)
 {
-	const char *s = seeds[idx % (sizeof(seeds) / sizeof(seeds[0]))];
-	size_t n = 0;
-	int hi = -1;
-
-	for (; *s && n < cap; s++) {
-		int v = (*s >= '0' && *s <= '9') ? *s - '0' :
-			(*s >= 'a' && *s <= 'f') ? *s - 'a' + 10 : -1;
-		if (v < 0)
-			continue;
-		if (hi < 0) {
-			hi = v;
-		} else {
-			buf[n++] = (uint8_t)(hi << 4 | v);
-			hi = -1;
-		}
-	}
-	return n;
+	return test_unhex(seeds[idx % (sizeof(seeds) / sizeof(seeds[0]))], buf, cap);
 }

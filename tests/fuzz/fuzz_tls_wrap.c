@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
+
 #include "ctl_wire.h"
 #include "static_key.h"
 #include "tls_auth.h"
@@ -164,26 +166,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 /* --- seeds ---------------------------------------------------------------- */
 
-static size_t
-unhex(const char *s, uint8_t *buf, size_t cap)
-{
-	size_t n = 0;
-	int hi = -1;
-
-	for (; *s && n < cap; s++) {
-		int v = (*s >= '0' && *s <= '9') ? *s - '0' :
-			(*s >= 'a' && *s <= 'f') ? *s - 'a' + 10 : -1;
-		if (v < 0)
-			continue;
-		if (hi < 0) {
-			hi = v;
-		} else {
-			buf[n++] = (uint8_t)(hi << 4 | v);
-			hi = -1;
-		}
-	}
-	return n;
-}
+#define unhex test_unhex
 
 /* §2.2 plaintexts that the seeds wrap. */
 static const char reset_plain[] = "38 6891923fa3103437 00 00000000";

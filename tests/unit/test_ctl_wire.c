@@ -9,29 +9,11 @@
 #include <string.h>
 
 #include "harness.h"
+#include "hex.h"
 #include "ctl_wire.h"
 
 /* Hex string (white space ignored) -> bytes; returns the count. */
-static size_t
-unhex(const char *s, uint8_t *out)
-{
-	size_t n = 0;
-	int hi = -1;
-
-	for (; *s; s++) {
-		int v = (*s >= '0' && *s <= '9') ? *s - '0' :
-			(*s >= 'a' && *s <= 'f') ? *s - 'a' + 10 : -1;
-		if (v < 0)
-			continue;
-		if (hi < 0) {
-			hi = v;
-		} else {
-			out[n++] = (uint8_t)(hi << 4 | v);
-			hi = -1;
-		}
-	}
-	return n;
-}
+#define unhex(s, out) test_unhex((s), (out), SIZE_MAX)
 
 struct vec {
 	const char *name;

@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "harness.h"
+#include "hex.h"
 #include "ctl_replay.h"
 #include "ctl_wire.h"
 #include "static_key.h"
@@ -26,26 +27,7 @@
 #include "tls_crypt_v2.h"
 
 /* Hex string (white space and '|' ignored) -> bytes; returns the count. */
-static size_t
-unhex(const char *s, uint8_t *out)
-{
-	size_t n = 0;
-	int hi = -1;
-
-	for (; *s; s++) {
-		int v = (*s >= '0' && *s <= '9') ? *s - '0' :
-			(*s >= 'a' && *s <= 'f') ? *s - 'a' + 10 : -1;
-		if (v < 0)
-			continue;
-		if (hi < 0) {
-			hi = v;
-		} else {
-			out[n++] = (uint8_t)(hi << 4 | v);
-			hi = -1;
-		}
-	}
-	return n;
-}
+#define unhex(s, out) test_unhex((s), (out), SIZE_MAX)
 
 /* --- the upstream static key of test_pkt.c (§18.4) ------------------------ */
 
