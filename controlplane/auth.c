@@ -25,12 +25,41 @@ on_result(void *arg, const struct auth_result *res)
 		log_info("session %u: user '%s' refused: %s", c->slot, c->username,
 			res->type == AUTH_JOB_PASSDB ? passdb_result_str(res->status)
 			: "auth-user-pass-verify script said no");
+	cp_auth_answer(s, c, CP_WAIT_WORKER, ok);
+	cp_ctl_flush(s, c);
+}
+
+void
+cp_auth_answer(struct cp_server *s, struct cp_client *c, unsigned source, bool ok)
+{
+	if (!(c->auth_wait & source))
+		return;	/* a late answer: the verdict is already in */
+	c->auth_wait &= ~source;
+	if (ok && c->auth_wait)
+		return;	/* the others still have to say yes */
+	if (c->auth_wait & CP_WAIT_WORKER)
+		auth_worker_cancel(s->auth, c);	/* a no needs no further opinion */
+	c->auth_wait = 0;
 	c->auth_pending = false;
 	if (c->reauth_key >= 0)
 		cp_reauth_done(s, c, ok);
 	else
 		cp_auth_done(s, c, ok);
+}
+
+bool
+cp_auth_mgmt_verdict(struct cp_server *s, struct cp_client *c, unsigned kid, bool ok,
+	const char *config, const char *client_reason)
+{
+	if (!(c->auth_wait & CP_WAIT_MGMT) || c->mgmt_kid != kid || c->closing)
+		return false;
+	if (ok && config && c->reauth_key < 0 && !c->mgmt_config)
+		c->mgmt_config = strdup(config);	/* client-connect lines: first auth only */
+	if (!ok && client_reason)
+		snprintf(c->deny_reason, sizeof(c->deny_reason), "%s", client_reason);
+	cp_auth_answer(s, c, CP_WAIT_MGMT, ok);
 	cp_ctl_flush(s, c);
+	return true;
 }
 
 static void
@@ -106,35 +135,57 @@ submit_script(struct cp_server *s, struct cp_client *c, const struct km2_client_
 	return auth_worker_submit_script(s->auth, s->script, &req, c);
 }
 
+/*
+ * A valid auth-gen-token stands for every other check (2.6), unless the
+ * token says external-auth and the management interface decides.
+ * Returns -1 to go on with the other checks, else the result.
+ */
+static int
+token_result(struct cp_server *s, struct cp_client *c, const struct km2_client_msg *m, bool mgmt)
+{
+	enum authtoken_result r = check_token(s, c, m->username, m->password);
+	if (r == AUTHTOKEN_NOT_TOKEN)
+		return -1;
+	if (s->cfg.auth_gen_token_external && mgmt)
+		return -2;	/* the management client judges, the token goes with it */
+	if (r == AUTHTOKEN_VALID) {
+		log_info("session %u: user '%s' authenticated by auth-token", c->slot, m->username);
+		return CP_AUTH_OK;
+	}
+	/* A token without its username only passes with external-auth (2.6). */
+	if (r == AUTHTOKEN_VALID_EMPTY_USER && s->cfg.auth_gen_token_external)
+		return CP_AUTH_OK;
+	authtoken_session_clear(&c->token);
+	c->token_expired = true;	/* AUTH_FAILED,SESSION: the client retries */
+	return CP_AUTH_FAIL;
+}
+
 enum cp_auth
 cp_auth_start(struct cp_server *s, struct cp_client *c, const struct km2_client_msg *m)
 {
-	if (!s->passdb && !s->script)
+	bool mgmt = s->mgmt && s->cfg.mgmt.client_auth;
+	bool creds = m->has_userpass && m->username[0] && !m->creds_too_long;
+	if (!s->passdb && !s->script && !mgmt)
 		return CP_AUTH_OK;	/* certificates only */
-	if (!m->has_userpass || !m->username[0] || m->creds_too_long)
+	if (!creds && !s->cfg.auth_user_pass_optional)
 		return CP_AUTH_FAIL;
-	switch (check_token(s, c, m->username, m->password)) {
-	case AUTHTOKEN_VALID:
-		log_info("session %u: user '%s' authenticated by auth-token", c->slot, m->username);
-		return CP_AUTH_OK;
-	case AUTHTOKEN_VALID_EMPTY_USER:
-		/* Such a token does not vouch for the username: only with external-auth (2.6). */
-		if (s->cfg.auth_gen_token_external)
-			return CP_AUTH_OK;
-		/* fall through */
-	case AUTHTOKEN_EXPIRED:
-	case AUTHTOKEN_EXPIRED_EMPTY_USER:
-	case AUTHTOKEN_INVALID:
-		authtoken_session_clear(&c->token);
-		c->token_expired = true;	/* AUTH_FAILED,SESSION: the client retries */
-		return CP_AUTH_FAIL;
-	default:
-		break;
+	int t = creds ? token_result(s, c, m, mgmt) : -1;
+	if (t >= 0)
+		return (enum cp_auth)t;
+	c->auth_wait = 0;
+	if (creds && t == -1 && (s->passdb || s->script)) {
+		int r = s->script ? submit_script(s, c, m)
+			: auth_worker_submit_passdb(s->auth, s->passdb, m->username, m->password, c);
+		if (r != 0)
+			return CP_AUTH_FAIL;
+		c->auth_wait |= CP_WAIT_WORKER;
 	}
-	int r = s->script ? submit_script(s, c, m)
-		: auth_worker_submit_passdb(s->auth, s->passdb, m->username, m->password, c);
-	if (r != 0)
-		return CP_AUTH_FAIL;
+	if (mgmt) {
+		c->auth_wait |= CP_WAIT_MGMT;
+		cp_mgmt_client_connect(s, c, creds ? m->password : NULL);
+	}
+	if (!c->auth_wait)
+		return CP_AUTH_OK;
 	c->auth_pending = true;
 	return CP_AUTH_PENDING;
 }
@@ -158,6 +209,7 @@ cp_auth_token(struct cp_server *s, struct cp_client *c, char out[AUTHTOKEN_SIZE]
 void
 cp_auth_forget(struct cp_server *s, struct cp_client *c)
 {
-	if (s->auth && c->auth_pending)
+	if (s->auth && (c->auth_wait & CP_WAIT_WORKER))
 		auth_worker_cancel(s->auth, c);
+	c->auth_wait = 0;
 }

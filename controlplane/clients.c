@@ -101,9 +101,11 @@ client_alloc(struct cp_server *s, unsigned dp, uint32_t slot, uint32_t gen, uint
 	c->primary = -1;
 	c->reauth_key = -1;
 	c->peer_id = IPC_PEER_ID_NONE;
+	c->cid = s->next_cid++;
 	c->wrap.srv = &s->wrap;
 	c->wrap.mode = s->wrap.mode;
 	c->created_ms = c->last_rx_ms = ev_now_ms(s->loop);
+	c->created_wall = time(NULL);
 	ctl_replay_init(&c->rx_replay, s->cfg.replay_window, s->cfg.replay_time);
 	ctl_replay_init(&c->dyn_rx_replay, s->cfg.replay_window, s->cfg.replay_time);
 	s->by_slot[c->slot] = c;
@@ -152,6 +154,7 @@ cp_keystate_new(struct cp_server *s, struct cp_client *c, uint8_t key_id, uint32
 		return NULL;
 	}
 	ks->key_id = key_id;
+	ks->mda_kid = ++c->kid_counter;
 	ks->state = KS_HANDSHAKE;
 	reliable_init(&ks->rel, s->cfg.tls_timeout * 1000, first_send_id, first_recv_id);
 	ks->hand_deadline_ms = ev_now_ms(s->loop) + (uint64_t)s->cfg.hand_window * 1000;
@@ -191,6 +194,7 @@ cp_client_destroy(struct cp_server *s, struct cp_client *c, const char *why)
 		c->port, c->slot, why);
 	cp_dp_remove(s, c);
 	cp_auth_forget(s, c);
+	cp_mgmt_client_disconnect(s, c);
 	ev_timer_cancel(s->loop, &c->timer);
 	hash_remove(s, c);
 	s->by_slot[c->slot] = NULL;
@@ -200,6 +204,7 @@ cp_client_destroy(struct cp_server *s, struct cp_client *c, const char *why)
 	cp_wrap_wipe(&c->wrap);
 	free(c->pi);
 	free(c->ccd);
+	free(c->mgmt_config);
 	s->n_clients--;
 	s->stats.sessions_ended++;
 	free(c);
@@ -215,8 +220,11 @@ cp_client_close(struct cp_server *s, struct cp_client *c, const char *why)
 		return;
 	c->closing = true;
 	snprintf(c->close_reason, sizeof(c->close_reason), "%s", why);
+	/* The management DISCONNECT reports the last counters: the dataplane
+	 * sends them when it deletes the session (a moment, at most 500 ms). */
+	c->final_stats_wait = c->mgmt_announced && c->in_dataplane;
 	cp_dp_remove(s, c);
-	c->exit_at_ms = ev_now_ms(s->loop);
+	c->exit_at_ms = ev_now_ms(s->loop) + (c->final_stats_wait ? 500 : 0);
 	cp_client_schedule(s, c);
 }
 
@@ -239,6 +247,8 @@ cp_client_schedule(struct cp_server *s, struct cp_client *c)
 		next = c->exit_at_ms;
 	if (c->reneg_at_ms && c->reneg_at_ms < next)
 		next = c->reneg_at_ms;
+	if ((c->auth_wait & CP_WAIT_MGMT) && c->mgmt_deadline_ms < next)
+		next = c->mgmt_deadline_ms;
 	if (next == UINT64_MAX)
 		ev_timer_cancel(s->loop, &c->timer);
 	else
@@ -303,6 +313,11 @@ on_client_timer(void *arg)
 	}
 	if (c->reneg_at_ms && now >= c->reneg_at_ms)
 		start_reneg(s, c);
+	if ((c->auth_wait & CP_WAIT_MGMT) && now >= c->mgmt_deadline_ms) {
+		log_info("session %u: no client-auth/client-deny from the management interface "
+			"in time", c->slot);
+		cp_auth_answer(s, c, CP_WAIT_MGMT, false);
+	}
 	for (unsigned i = 0; i < 8; i++) {
 		struct cp_keystate *ks = c->ks[i];
 		if (!ks || ks->state >= KS_ACTIVE || now < ks->hand_deadline_ms)

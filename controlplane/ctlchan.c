@@ -12,6 +12,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "ovpn_wire.h"
+#include "mgmt.h"
 #include "server.h"
 
 #define PKT_MAX 2048
@@ -38,6 +39,7 @@ inject(struct cp_server *s, unsigned dp, uint32_t dst, uint16_t dport, uint32_t 
 	m.u.inject.src_port = sport;
 	m.u.inject.payload.len = (uint16_t)len;
 	memcpy(m.u.inject.payload.b, pkt, len);
+	s->link_bytes_out += len;
 	dplink_send(s->dl, dp, &m);
 }
 
@@ -193,6 +195,10 @@ input_new(struct cp_server *s, unsigned dp, uint32_t src, uint16_t sport, uint32
 	uint32_t rid, rtime;
 	struct cp_wrap w = { .mode = s->wrap.mode, .srv = &s->wrap };
 	struct ctl_pkt p;
+	if (s->mgmt && mgmt_is_held(s->mgmt)) {	/* management-hold: nobody new yet */
+		s->stats.held++;
+		return;
+	}
 	ssize_t n = cp_wrap_unwrap(&s->wrap, &w, pkt, len, plain, sizeof(plain), &rid, &rtime);
 	if (n < 0 || ctl_pkt_parse(plain, (size_t)n, &p) != 0) {
 		s->stats.bad_packets++;
@@ -309,6 +315,7 @@ cp_ctl_input(struct cp_server *s, unsigned dp, uint32_t src, uint16_t sport, uin
 	uint16_t dport, const uint8_t *pkt, size_t len)
 {
 	s->stats.punts++;
+	s->link_bytes_in += len;
 	/* `port` and `local`: the dataplane serves them; anything else is not ours. */
 	if (dport != s->cfg.port || (s->local_addr && dst != s->local_addr)) {
 		s->stats.bad_packets++;

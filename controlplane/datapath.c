@@ -242,10 +242,21 @@ cp_stats_update(struct cp_server *s, unsigned dp, const struct ipc_session_stats
 	(void)dp;
 	struct cp_client *c = client_of(s, st->sess, st->gen);
 	uint32_t limit = s->cfg.derived.ping_restart;
-	if (!c || c->closing)
+	bool final = st->cookie == IPC_COOKIE_FINAL;
+	if (!c || (c->closing && !final))
 		return;
+	if (st->rx_bytes != c->rx_bytes || st->tx_bytes != c->tx_bytes)
+		c->bytes_changed_ms = ev_now_ms(s->loop);
 	c->rx_bytes = st->rx_bytes;
 	c->tx_bytes = st->tx_bytes;
+	if (final) {	/* the session is gone from the dataplane: DISCONNECT may go now */
+		if (c->final_stats_wait) {
+			c->final_stats_wait = false;
+			c->exit_at_ms = ev_now_ms(s->loop);
+			cp_client_schedule(s, c);
+		}
+		return;
+	}
 	if (limit && st->idle_ms > (uint64_t)limit * 1000)
 		cp_client_close(s, c, "ping-restart timeout");
 }
@@ -319,6 +330,8 @@ cp_dp_on_msg(void *arg, unsigned dp, const struct ipc_msg *m)
 		cp_stats_update(s, dp, &m->u.session_stats);
 		break;
 	case IPC_STATS_DONE:
+		if (m->u.stats_done.cookie == CP_STATUS_COOKIE)
+			cp_mgmt_stats_done(s, dp);
 		if (m->u.stats_done.cookie != CP_RESYNC_COOKIE)
 			break;
 		s->dp_synced[dp] = true;

@@ -151,10 +151,48 @@ choose_cipher(struct cp_server *s, struct cp_client *c, const struct km2_client_
 	return 0;
 }
 
+/* What client-auth's config block adds to the client's CCD (2.6: like a client-connect file). */
+static int
+apply_mgmt_config(struct cp_server *s, struct cp_client *c)
+{
+	struct cp_ccd *add = calloc(1, sizeof(*add));
+	char err[512];
+	const char *text = c->mgmt_config;
+	int r = -1;
+	if (!add || (!c->ccd && !(c->ccd = calloc(1, sizeof(*c->ccd)))))
+		goto out;
+	if (cp_ccd_parse(add, text, strlen(text), "client-auth", err, sizeof(err)) != 0
+		|| cp_ccd_check(&s->cfg, add, "client-auth", err, sizeof(err)) != 0) {
+		log_warnx("session %u: %s", c->slot, err);
+		goto out;
+	}
+	struct cp_ccd *cc = c->ccd;
+	if (add->has_ifconfig) {
+		cc->has_ifconfig = 1;
+		cc->ifconfig_local = add->ifconfig_local;
+		cc->ifconfig_remote = add->ifconfig_remote;
+	}
+	if (add->push_reset) {
+		cc->push_reset = 1;
+		cc->n_push = 0;
+	}
+	for (unsigned i = 0; i < add->n_iroute && cc->n_iroute < CP_CCD_MAX_IROUTE; i++)
+		cc->iroute[cc->n_iroute++] = add->iroute[i];
+	for (unsigned i = 0; i < add->n_push && cc->n_push < CP_CFG_MAX_PUSH; i++)
+		memcpy(cc->push[cc->n_push++], add->push[i], sizeof(cc->push[0]));
+	cc->disable |= add->disable;
+	r = cc->disable ? -1 : 0;
+out:
+	free(add);
+	return r;
+}
+
 /* First key of a client: where it lives in the tunnel, once it is authenticated. */
 static int
 setup_session(struct cp_server *s, struct cp_client *c)
 {
+	if (c->mgmt_config && apply_mgmt_config(s, c) != 0)
+		return -1;
 	c->vaddr = assign_address(s, c);
 	if (!c->vaddr) {
 		log_warnx("session %u: no tunnel address (pool exhausted or fixed address in use)",
@@ -244,6 +282,8 @@ send_auth_failed(struct cp_server *s, struct cp_client *c, const char *reason)
 	/* A refused token: the client drops it and asks for the password again. */
 	if (c->token_expired)
 		reason = "SESSION: token expired";
+	else if (!reason && c->deny_reason[0])
+		reason = c->deny_reason;	/* client-deny's client reason */
 	if (ctlmsg_auth_failed(msg, sizeof(msg), reason) >= 0)
 		cp_ctl_send_text(s, c, msg);
 	cp_dp_remove(s, c);
@@ -293,8 +333,10 @@ cp_auth_done(struct cp_server *s, struct cp_client *c, bool ok)
 	}
 	if (!s->cfg.duplicate_cn)
 		cp_clients_drop_duplicates(s, c);
+	cp_mgmt_client_address(s, c);
 	if (c->push_requested || (c->pi && (c->pi->proto & PI_PROTO_REQUEST_PUSH)))
 		send_push_reply(s, c);
+	cp_mgmt_client_established(s, c);
 }
 
 /* The client's key-method-2 message arrived whole: answer and set up keys. */
@@ -382,6 +424,11 @@ on_text(struct cp_server *s, struct cp_client *c, const char *msg, size_t len)
 			c->push_requested = true;	/* answered when the verdict comes */
 		else if (c->authenticated)
 			send_push_reply(s, c);
+		break;
+	case CTL_CR_RESPONSE:
+		/* the answer to a CR_TEXT challenge: for the management client to judge */
+		if (len > 12)
+			cp_mgmt_cr_response(s, c, msg + 12, len - 12);
 		break;
 	case CTL_EXIT:
 		/* §8.3: the client leaves; free its address now, keep state for ACKs. */

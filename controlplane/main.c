@@ -10,13 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
 
+#include "admin.h"
 #include "log.h"
+#include "mgmt.h"
 #include "server.h"
 #include "static_key.h"
 
@@ -159,15 +162,27 @@ notify_exit(struct cp_server *s)
 		ev_run_once(s->loop, 100);
 }
 
+/* Signals behave as OpenVPN's (admin.c): HUP reloads, USR1 restarts sessions, USR2 logs status. */
 static void
 on_signal(void *arg, uint32_t events)
 {
 	struct signalfd_siginfo si;
 	(void)events;
-	if (read(*(int *)arg, &si, sizeof(si)) == sizeof(si)) {
-		log_info("signal %u: exiting", si.ssi_signo);
-		ev_stop(srv.loop);
-	}
+	if (read(*(int *)arg, &si, sizeof(si)) == sizeof(si))
+		cp_admin_signal(&srv, (int)si.ssi_signo);
+}
+
+/* Log lines for the management interface's history and >LOG. */
+static void
+log_to_mgmt(void *arg, enum log_level lvl, const char *line)
+{
+	static const char *const flags[] = {
+		[LOG_LVL_ERR] = "F", [LOG_LVL_WARN] = "W", [LOG_LVL_INFO] = "I",
+		[LOG_LVL_DEBUG] = "D",
+	};
+	struct cp_server *s = arg;
+	if (s->mgmt)
+		mgmt_log(s->mgmt, time(NULL), flags[lvl], line);
 }
 
 static void
@@ -225,6 +240,9 @@ main(int argc, char **argv)
 	log_init("dpvpnd", srv.cfg.verb >= 5 ? LOG_LVL_DEBUG : srv.cfg.verb == 0 ? LOG_LVL_ERR
 		: LOG_LVL_INFO);
 	init_process(&srv.cfg);
+	srv.config_path = config;
+	srv.start_time = time(NULL);
+	log_set_mute(srv.cfg.mute);
 	srv.loop = ev_new();
 	init_tls(&srv);
 	init_wrap(&srv);
@@ -245,6 +263,9 @@ main(int argc, char **argv)
 	struct dplink_ops ops = { cp_dp_on_hello, cp_dp_on_msg };
 	if (dplink_open(&srv.dl, srv.loop, srv.cfg.dataplane, &ops, &srv, err, sizeof(err)) != 0)
 		fatalx("%s", err);
+	if (cp_mgmt_open(&srv, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	log_set_hook(log_to_mgmt, &srv);
 	srv.reset_tokens = 100;
 	srv.reset_refill_ms = ev_now_ms(srv.loop);
 	cp_dp_start_stats(&srv);
@@ -253,14 +274,20 @@ main(int argc, char **argv)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	static int sfd;
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	ev_add_fd(srv.loop, sfd, EPOLLIN, on_signal, &sfd);
 	log_info("listening for dataplanes on %s; %u clients max", srv.cfg.dataplane,
 		srv.cfg.max_clients);
+	cp_admin_started(&srv);
 	ev_run(srv.loop);
 	notify_exit(&srv);
+	log_set_hook(NULL, NULL);
+	cp_mgmt_close(&srv);
 	dplink_close(srv.dl);
 	return 0;
 }

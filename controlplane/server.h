@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "auth_worker.h"
 #include "authtoken.h"
@@ -29,10 +30,14 @@
 #include "tls.h"
 #include "wrap.h"
 
+struct mgmt;
+struct cp_mgmt_sock;
+
 #define CP_TX_LEASE		(1u << 20)	/* tx packet-ids granted to a dataplane at a time */
 #define CP_APP_BUF		8192		/* TLS plaintext waiting to be parsed */
 #define CP_RESYNC_COOKIE	0x5e5c		/* RESYNC_REQ cookie; STATS_REQ uses others */
 #define CP_STATS_COOKIE		0x57a7
+#define CP_STATUS_COOKIE	0x57a8	/* a management `status` waits for it */
 
 enum ks_state {
 	KS_HANDSHAKE,		/* TLS running */
@@ -54,6 +59,13 @@ struct cp_keystate {
 	uint32_t tx_lease;		/* highest tx packet-id granted to the dataplane */
 	bool installed;
 	bool switch_pending;		/* installed for rx; tx switches when all is acked */
+	unsigned mda_kid;		/* management KID (>CLIENT:CONNECT,CID,KID) */
+};
+
+/* What a client's authentication still waits for (all must say yes). */
+enum cp_auth_wait {
+	CP_WAIT_WORKER = 1u << 0,	/* password store / auth-user-pass-verify script */
+	CP_WAIT_MGMT = 1u << 1,		/* management-client-auth: client-auth / client-deny */
 };
 
 struct cp_client {
@@ -78,7 +90,9 @@ struct cp_client {
 	struct peerinfo *pi;
 	struct cp_ccd *ccd;		/* its client-config-dir file, if any */
 	bool authenticated;
-	bool auth_pending;		/* a worker is checking the password */
+	bool auth_pending;		/* a verdict is awaited (auth_wait) */
+	unsigned auth_wait;		/* enum cp_auth_wait */
+	bool auth_failed;		/* a source said no: the verdict is in */
 	bool push_requested;		/* PUSH_REQUEST came while auth was pending */
 	bool token_expired;		/* refused auth-token: AUTH_FAILED,SESSION */
 	int reauth_key;			/* renegotiated key_id waiting for its verdict, -1 none */
@@ -91,8 +105,21 @@ struct cp_client {
 	bool in_dataplane;
 	bool orphan;			/* adopted from a previous dpvpnd: no control state */
 	uint64_t rx_bytes, tx_bytes;	/* from the dataplane's last SESSION_STATS */
+	uint64_t bytes_changed_ms;	/* when they last moved (bytecount) */
+
+	/* management interface */
+	unsigned long cid;		/* >CLIENT CID, status Client ID: never reused */
+	unsigned kid_counter;		/* KIDs handed out to its key states */
+	bool mgmt_announced;		/* CONNECT sent: ADDRESS and DISCONNECT follow */
+	bool mgmt_established;		/* ESTABLISHED sent: renegotiations say REAUTH */
+	unsigned mgmt_kid;		/* KID the management decision is awaited for */
+	uint64_t mgmt_deadline_ms;	/* hand-window (or pending-auth timeout) for it */
+	char *mgmt_config;		/* client-auth lines, applied at setup */
+	char deny_reason[256];		/* client-deny's client reason, for AUTH_FAILED */
+	bool final_stats_wait;		/* closing: DISCONNECT waits for the last counters */
 
 	uint64_t created_ms, last_rx_ms;
+	time_t created_wall;		/* Connected Since, time_unix */
 	uint64_t exit_at_ms;		/* EXIT received / AUTH_FAILED sent: close then */
 	uint64_t reneg_at_ms;		/* reneg-sec: when we start the next key, 0 = not planned */
 	bool closing;			/* ignore its packets; record freed by the timer */
@@ -129,9 +156,17 @@ struct cp_server {
 	uint32_t local_addr;		/* `local` (network order), 0 = any */
 	uint32_t reset_tokens;		/* stateless reset replies we may still send now */
 	uint64_t reset_refill_ms;
+	struct mgmt *mgmt;		/* management interface, NULL if not configured */
+	struct cp_mgmt_sock *mgmt_sock;
+	unsigned long next_cid;
+	const char *config_path;
+	time_t start_time;
+	uint64_t link_bytes_in, link_bytes_out;	/* control packets (load-stats adds data) */
+	struct ev_timer bytecount_timer;
 	struct {
 		uint64_t punts, bad_packets, replays, resets, resets_limited, handshakes, auth_failed;
 		uint64_t tls_errors, hand_timeouts, sessions_ended;
+		uint64_t held;		/* new clients turned away during management-hold */
 	} stats;
 };
 
@@ -174,6 +209,27 @@ enum cp_auth cp_auth_start(struct cp_server *s, struct cp_client *c,
 	const struct km2_client_msg *m);
 bool cp_auth_token(struct cp_server *s, struct cp_client *c, char out[AUTHTOKEN_SIZE]);
 void cp_auth_forget(struct cp_server *s, struct cp_client *c);
+/* One source's answer; the verdict goes out when all have answered (or one said no). */
+void cp_auth_answer(struct cp_server *s, struct cp_client *c, unsigned source, bool ok);
+
+/* mgmt_events.c: what the management interface hears about clients */
+void cp_mgmt_client_connect(struct cp_server *s, struct cp_client *c, const char *password);
+void cp_mgmt_client_address(struct cp_server *s, struct cp_client *c);
+void cp_mgmt_client_established(struct cp_server *s, struct cp_client *c);
+void cp_mgmt_client_disconnect(struct cp_server *s, struct cp_client *c);
+void cp_mgmt_cr_response(struct cp_server *s, struct cp_client *c, const char *response,
+	size_t len);
+void cp_mgmt_bytecount_start(struct cp_server *s);
+
+/* mgmt_server.c: the management sockets and the commands' daemon side */
+int cp_mgmt_open(struct cp_server *s, char *err, size_t errlen);
+void cp_mgmt_close(struct cp_server *s);
+struct cp_client *cp_client_by_cid(struct cp_server *s, unsigned long cid);
+/* A dataplane finished answering a CP_STATUS_COOKIE STATS_REQ. */
+void cp_mgmt_stats_done(struct cp_server *s, unsigned dp);
+/* A management verdict (client-auth / client-deny / timeout) on a waiting key. */
+bool cp_auth_mgmt_verdict(struct cp_server *s, struct cp_client *c, unsigned kid, bool ok,
+	const char *config, const char *client_reason);
 
 /* handshake.c: TLS application data (key method 2, auth, push) */
 /* The verdict on a new client: set it up (or refuse it) and push. */

@@ -9,11 +9,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "admin.h"
 #include "log.h"
 #include "server.h"
 #include "status.h"
-
-#define STATUS_TITLE "dpvpn " DPVPN_VERSION " (OpenVPN-compatible, DPDK data channel)"
 
 void
 cp_client_record_fill(const struct cp_server *s, const struct cp_client *c,
@@ -33,7 +32,7 @@ cp_client_record_fill(const struct cp_server *s, const struct cp_client *c,
 	}
 	r->bytes_received = c->rx_bytes;
 	r->bytes_sent = c->tx_bytes;
-	r->connected_since = wall0 + (time_t)(c->created_ms / 1000);
+	r->connected_since = c->created_wall;
 	r->last_ref = wall0 + (time_t)(c->last_rx_ms / 1000);
 	r->client_id = c->slot;
 	r->peer_id = c->peer_id;
@@ -58,15 +57,7 @@ write_status(struct cp_server *s)
 		log_warn("status %s", tmp);
 		return;
 	}
-	struct cp_client_record *recs = calloc(s->n_clients ? s->n_clients : 1, sizeof(*recs));
-	size_t n = 0;
-	for (uint32_t i = 0; recs && i < s->cfg.max_clients && n < s->n_clients; i++) {
-		const struct cp_client *c = s->by_slot[i];
-		if (c && c->authenticated && !c->closing)
-			cp_client_record_fill(s, c, &recs[n++]);
-	}
-	cp_status_render(f, recs, n, (int)s->cfg.status_version, time(NULL), STATUS_TITLE, "\n");
-	free(recs);
+	cp_admin_status_report(s, f, (int)s->cfg.status_version, "\n");
 	if (fclose(f) != 0 || rename(tmp, s->cfg.status_file) != 0)
 		log_warn("status %s", s->cfg.status_file);
 }

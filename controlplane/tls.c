@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -317,6 +319,209 @@ cp_tls_describe(const struct cp_tls *t, char *buf, size_t cap)
 	snprintf(buf, cap, "%s, cipher %s, peer certificate: %s %d bit", SSL_get_version(t->ssl),
 		c ? SSL_CIPHER_get_name(c) : "none", k ? OBJ_nid2sn(EVP_PKEY_get_base_id(k)) : "none",
 		k ? EVP_PKEY_get_bits(k) : 0);
+}
+
+/*
+ * The peer's certificate variables, as OpenVPN 2.6 sets them for scripts and
+ * >CLIENT:ENV (ssl_verify.c verify_cert_set_env, ssl_verify_openssl.c
+ * x509_setenv): same names, value formats and character restrictions.
+ */
+
+struct env_out {
+	cp_tls_env_cb cb;
+	void *arg;
+	int count;
+};
+
+static void
+emit(struct env_out *o, const char *name, const char *value)
+{
+	o->cb(o->arg, name, value);
+	o->count++;
+}
+
+/* "<prefix>_<depth>"; a NULL value (out of memory) is left out. */
+static void
+emit_at(struct env_out *o, const char *prefix, int depth, const char *value)
+{
+	char name[48];
+	if (!value)
+		return;
+	snprintf(name, sizeof(name), "%s_%d", prefix, depth);
+	emit(o, name, value);
+}
+
+/* Lowercase hex bytes joined by ':' ("51:b3:0f"), as OpenVPN's format_hex_ex(.., 1, ":"). */
+static char *
+hex_colon(const unsigned char *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	char *s = malloc(n ? 3 * n : 1);
+	char *w = s;
+	for (size_t i = 0; s && i < n; i++) {
+		if (i)
+			*w++ = ':';
+		*w++ = digits[p[i] >> 4];
+		*w++ = digits[p[i] & 15];
+	}
+	if (s)
+		*w = '\0';
+	return s;
+}
+
+/* OpenVPN's string_mod_remap_name: control characters and DEL become '_'. */
+static void
+remap_ctrl(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 32 || *s == 127)
+			*s = '_';
+}
+
+static bool
+name_char(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+/* Variable names keep [A-Za-z0-9_]: control characters become '_', others go. */
+static void
+filter_name(char *s)
+{
+	char *w = s;
+	remap_ctrl(s);
+	for (; *s; s++)
+		if (name_char(*s))
+			*w++ = *s;
+	*w = '\0';
+}
+
+/* tls_serial_hex_d (the serial's bytes) and tls_serial_d (decimal). */
+static void
+emit_serial(struct env_out *o, const X509 *x, int depth)
+{
+	const ASN1_INTEGER *serial = X509_get0_serialNumber(x);
+	char *hex = hex_colon(ASN1_STRING_get0_data(serial), (size_t)ASN1_STRING_length(serial));
+	emit_at(o, "tls_serial_hex", depth, hex);
+	free(hex);
+	BIGNUM *bn = ASN1_INTEGER_to_BN(serial, NULL);
+	char *dec = bn ? BN_bn2dec(bn) : NULL;
+	emit_at(o, "tls_serial", depth, dec);
+	OPENSSL_free(dec);
+	BN_free(bn);
+}
+
+/* A fingerprint of the DER certificate, formatted like the serial. */
+static void
+emit_digest(struct env_out *o, const char *prefix, const X509 *x, const EVP_MD *md, int depth)
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	char *hex = X509_digest(x, md, d, &n) == 1 ? hex_colon(d, n) : NULL;
+	emit_at(o, prefix, depth, hex);
+	free(hex);
+}
+
+/*
+ * tls_id_d: the subject as OpenVPN's x509_get_subject prints it ("C=US, O=Org,
+ * CN=alice"), then its character rules. An empty subject gives "" (OpenVPN
+ * would reject such a certificate). The text is edited in the BIO's own buffer.
+ */
+static void
+emit_subject(struct env_out *o, const X509 *x, int depth)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *s = NULL;
+	if (b && X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_SEP_CPLUS_SPC
+			| XN_FLAG_FN_SN | ASN1_STRFLGS_UTF8_CONVERT | ASN1_STRFLGS_ESC_CTRL) >= 0
+		&& BIO_write(b, "", 1) == 1 && BIO_get_mem_data(b, &s) > 0) {
+		remap_ctrl(s);
+		for (char *p = s; *p == '-'; p++)	/* string_replace_leading */
+			*p = '_';
+		emit_at(o, "tls_id", depth, s);
+	}
+	BIO_free(b);
+}
+
+/*
+ * Entry i's attribute short name, and its value as UTF-8 in *utf8 (free with
+ * OPENSSL_free). NULL for the entries x509_setenv skips: unknown attribute
+ * type, value that does not convert.
+ */
+static const char *
+entry_attr(const X509_NAME *name, int i, unsigned char **utf8)
+{
+	const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
+	int nid = e ? OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)) : NID_undef;
+	const char *sn = nid != NID_undef ? OBJ_nid2sn(nid) : NULL;
+	*utf8 = NULL;
+	if (!sn || ASN1_STRING_to_UTF8(utf8, X509_NAME_ENTRY_get_data(e)) < 0)
+		return NULL;
+	return sn;
+}
+
+/* setenv_str_incr: a repeated attribute is X509_d_OU, then X509_d_OU_1, _2 ... */
+static int
+repeat_index(const X509_NAME *name, int i, const char *sn)
+{
+	int k = 0;
+	for (int j = 0; j < i; j++) {
+		unsigned char *v;
+		const char *other = entry_attr(name, j, &v);
+		k += other && !strcmp(other, sn);
+		OPENSSL_free(v);
+	}
+	return k;
+}
+
+/* X509_d_<attr>=value for subject entry i (attr suffixed _1, _2 ... when repeated). */
+static void
+emit_entry(struct env_out *o, const X509_NAME *name, int i, int depth)
+{
+	unsigned char *value;
+	const char *sn = entry_attr(name, i, &value);
+	int k = sn ? repeat_index(name, i, sn) : 0;
+	char var[128];
+	if (sn && k < 999) {	/* setenv_str_incr gives up there */
+		if (k)
+			snprintf(var, sizeof(var), "X509_%d_%s_%d", depth, sn, k);
+		else
+			snprintf(var, sizeof(var), "X509_%d_%s", depth, sn);
+		filter_name(var);
+		remap_ctrl((char *)value);
+		emit(o, var, (char *)value);
+	}
+	OPENSSL_free(value);
+}
+
+static void
+emit_cert(struct env_out *o, const X509 *x, int depth)
+{
+	emit_serial(o, x, depth);
+	emit_digest(o, "tls_digest_sha256", x, EVP_sha256(), depth);
+	emit_digest(o, "tls_digest", x, EVP_sha1(), depth);
+	emit_subject(o, x, depth);
+	const X509_NAME *name = X509_get_subject_name(x);
+	for (int i = X509_NAME_entry_count(name) - 1; i >= 0; i--)	/* last entry first */
+		emit_entry(o, name, i, depth);
+}
+
+int
+cp_tls_peer_env(const struct cp_tls *t, cp_tls_env_cb cb, void *arg)
+{
+	struct env_out o = { cb, arg, 0 };
+	X509 *peer = SSL_get0_peer_certificate(t->ssl);
+	STACK_OF(X509) *chain = SSL_get0_verified_chain(t->ssl);
+	if (!peer)
+		return 0;
+	/* Not verified (optional verification failed): the peer's own certificate only. */
+	if (SSL_get_verify_result(t->ssl) != X509_V_OK || sk_X509_num(chain) < 1) {
+		emit_cert(&o, peer, 0);
+		return o.count;
+	}
+	for (int d = 0; d < sk_X509_num(chain); d++)
+		emit_cert(&o, sk_X509_value(chain, d), d);
+	return o.count;
 }
 
 int

@@ -64,6 +64,20 @@ bool cp_tls_peer_verified(const struct cp_tls *t);
 /* "TLSv1.3, cipher TLS_AES_256_GCM_SHA384, peer certificate: EC 256 bit" style summary. */
 void cp_tls_describe(const struct cp_tls *t, char *buf, size_t cap);
 
+typedef void (*cp_tls_env_cb)(void *arg, const char *name, const char *value);
+/*
+ * OpenVPN's certificate variables of the peer's chain, depth 0 (the client's
+ * own certificate) first, then depth 1 (its issuer), ... For each depth d, in
+ * this order: tls_serial_hex_d, tls_serial_d, tls_digest_sha256_d, tls_digest_d,
+ * tls_id_d, then X509_d_<attr> for each subject entry in REVERSE subject order
+ * (so X509_0_CN comes first when CN is last in the subject).
+ * This is the order OpenVPN 2.6 lists them (newest first) in >CLIENT:ENV.
+ * Without a verified chain (verification off or failed) only depth 0, the
+ * peer's own certificate, is described.
+ * Returns the number of variables emitted (0 when the peer sent no certificate).
+ */
+int cp_tls_peer_env(const struct cp_tls *t, cp_tls_env_cb cb, void *arg);
+
 /* OpenVPN data-channel key block via the TLS exporter (§6.2); 0 or -1. */
 int cp_tls_export_key_block(const struct cp_tls *t, uint8_t out[256]);
 /* Any exporter label (RFC 5705 / 8446, no context); 0 or -1. */

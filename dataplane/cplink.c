@@ -129,6 +129,18 @@ send_stats(uint32_t cookie, bool info)
 	send_msg(&done);
 }
 
+/* Before a SESSION_DEL is applied: the last counters of the session it names, if it exists. */
+static void
+send_final_stats(const struct ipc_session_del *d)
+{
+	const struct dp_session *s = d->sess < dp.conf.max_sessions ? dp.sessions[d->sess] : NULL;
+	if (!s || s->gen != d->gen)
+		return;	/* refused below: ERROR only */
+	struct ipc_msg m;
+	dp_session_stats_fill(s, IPC_COOKIE_FINAL, &m);
+	send_msg(&m);
+}
+
 static void
 dispatch(const struct ipc_msg *m)
 {
@@ -150,6 +162,10 @@ dispatch(const struct ipc_msg *m)
 	case IPC_RESYNC_REQ:
 		send_stats(m->u.resync_req.cookie, true);
 		return;
+	case IPC_SESSION_DEL:
+		send_final_stats(&m->u.session_del);
+		err = dp_session_apply(m, &sess);
+		break;
 	case IPC_INJECT: {
 		const struct ipc_inject *in = &m->u.inject;
 		err = dp_slow_inject(ipc_addr_to_v4(&in->dst_addr), rte_cpu_to_be_16(in->dst_port),

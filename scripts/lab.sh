@@ -96,6 +96,7 @@ tls-crypt $PKI/tc.key
 keepalive 10 60
 push "route 10.200.0.0 255.255.255.0"
 dataplane ipc://$RUN/dataplane.sock
+management 127.0.0.1 7505
 CONF
 	echo "$RUN/server.conf"
 }
@@ -203,6 +204,7 @@ up() {
 lab: running. Logs: $RUN/{dataplane,dpvpnd,client}.log
   ip netns exec dpvpn-client ping 10.200.0.2         # through the tunnel
   echo /dpvpn/drops | dpdk-telemetry.py -f $PREFIX   # dataplane counters as JSON
+  printf 'status 2\nquit\n' | nc -q1 127.0.0.1 7505 # OpenVPN management interface
 Stop with: scripts/lab.sh down
 TXT
 }

@@ -83,6 +83,8 @@ enum ipc_event_kind {
 #define IPC_SESS_F_DATA_V1	(1u << 1)
 #define IPC_PEER_ID_NONE	0xFFFFFFu
 #define IPC_KEY_NONE		0xFF
+/* SESSION_STATS sent on SESSION_DEL: the session's last counters. */
+#define IPC_COOKIE_FINAL	0xFFFFFFFFu
 
 /*
  * Encodes m into buf (at most cap bytes). Returns the encoded length, or

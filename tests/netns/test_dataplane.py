@@ -35,6 +35,7 @@ UDP_PORT = 1194
 MAX_SESSIONS = 1024
 ECHO_TIMEOUT = 2.0
 LEASE_DEFAULT = 0xFF000000
+COOKIE_FINAL = 0xFFFFFFFF   # IPC_COOKIE_FINAL: the SESSION_STATS that answers SESSION_DEL
 
 # docs/dataplane.md, "Drop reasons"
 DROP_REASONS = (
@@ -737,13 +738,23 @@ class DataplaneTest:
         if h['pid'] != 1:
             probs.append('packet-id %d, want 1' % h['pid'])
         self.check('keepalive_ping', not probs, '; '.join(probs) or 'after %.2f s' % dt)
+        # traffic both ways (a reply means its request was counted) for the final counters
+        replies, probs = self.echo(p, 3)
         errs = self.apply({'type': 'SESSION_DEL', 'sess': sess, 'gen': p.gen})
         del self.peers[sess]
         self.dead_peers.append(p)
         time.sleep(0.1)
-        p.drain(0)
+        late = p.drain(0)   # pings sent before SESSION_DEL that we did not read
         n = p.drain(1.3)
         self.check('session_del_stops_keepalive', not errs and n == 0, '; '.join(errs) or '%d packets after SESSION_DEL' % n)
+        st = self.cp.recv('SESSION_STATS', 2.0, match=lambda m: m['cookie'] == COOKIE_FINAL and m['sess'] == sess)
+        want = dict(gen=p.gen, rx_pkts=p.sent_pkts, tx_pkts=p.rcvd_pkts + late)
+        if st is None:
+            probs.append('no SESSION_STATS with cookie %#x within 2 s' % COOKIE_FINAL)
+        else:
+            probs.extend('%s=%d, want %d' % (k, st[k], v) for k, v in want.items() if st[k] != v)
+        self.check('session_del_final_stats', len(replies) == 3 and not probs, '%d/3 echo replies; %s' % (
+            len(replies), '; '.join(dedup(probs))), 'rx_pkts %d tx_pkts %d' % (want['rx_pkts'], want['tx_pkts']))
 
     def t_churn(self, sess=9, rounds=1100):
         """Adds and deletes P_DATA_V1 sessions, each alone in its /24, more times than the V1
@@ -761,6 +772,9 @@ class DataplaneTest:
             if i % 200 == 199 and self.cp.barrier(timeout=10.0) is None:
                 return self.check('session_churn', False, 'service loop stopped answering at round %d' % i)
         errs = self.apply()
+        finals = self.cp.take('SESSION_STATS', match=lambda m: m['cookie'] == COOKIE_FINAL and m['sess'] == sess)
+        if len(finals) != rounds:
+            errs.append('%d SESSION_STATS with cookie %#x for %d SESSION_DEL' % (len(finals), COOKIE_FINAL, rounds))
         self.check('session_churn', not errs, '; '.join(errs[:3]) or '%d add/delete rounds' % rounds)
         p, errs = self.new_peer(sess, 'AES-256-GCM', 0xFFFFFF, '10.99.0.%d' % (10 + sess), v1=True)
         replies, probs = self.echo(p, 3) if not errs else ([], errs)

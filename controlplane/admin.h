@@ -1,0 +1,49 @@
+/*
+ * The administrative core of dpvpnd: what the management interface (and
+ * later dpvpnctl and the REST API) asks of the daemon. One function per
+ * action; the interfaces only parse and render.
+ */
+#ifndef CP_ADMIN_H
+#define CP_ADMIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct cp_server;
+
+/* "OpenVPN 2.6.14 x86_64-pc-linux-gnu [...]": what tools parse as the version. */
+const char *cp_admin_title(void);
+
+/* STATS_REQ to every dataplane; returns how many were asked. */
+unsigned cp_admin_request_stats(struct cp_server *s, uint32_t cookie);
+/* The status report (1..3) of the clients, lines ending with eol. */
+void cp_admin_status_report(struct cp_server *s, FILE *out, int version, const char *eol);
+
+struct cp_admin_load {
+	unsigned n_clients;
+	uint64_t bytes_in, bytes_out;	/* control and data, every client since start */
+};
+void cp_admin_load_stats(struct cp_server *s, struct cp_admin_load *l);
+
+/* Clients ended (0 = none matched). addr in network order. */
+int cp_admin_kill_cn(struct cp_server *s, const char *cn);
+int cp_admin_kill_addr(struct cp_server *s, uint32_t addr, uint16_t port);
+/* Sends msg (default RESTART) to the client, then ends it. */
+bool cp_admin_client_kill(struct cp_server *s, unsigned long cid, const char *msg);
+/* AUTH_PENDING + INFO_PRE to a client waiting for the management's verdict. */
+bool cp_admin_pending_auth(struct cp_server *s, unsigned long cid, unsigned kid,
+	const char *extra, unsigned timeout);
+
+/* SIGHUP (reload), SIGUSR1 (restart sessions), SIGUSR2 (status to the log), SIGTERM/SIGINT. */
+void cp_admin_signal(struct cp_server *s, int signo);
+/* Re-reads the config file: applies what can change live, logs what cannot. 0 or -1. */
+int cp_admin_reload(struct cp_server *s);
+/* verb / mute: set >= 0 sets (returns it, or -1 out of range); set < 0 reads. */
+int cp_admin_verb(struct cp_server *s, int set);
+int cp_admin_mute(struct cp_server *s, int set);
+/* The daemon is up: tell the management interface (or wait for `hold release`). */
+void cp_admin_started(struct cp_server *s);
+void cp_admin_hold_release(struct cp_server *s);
+
+#endif
