@@ -1,0 +1,140 @@
+"""management-client-auth with real openvpn clients: accept with a config
+block, REAUTH on renegotiation, deny with a client reason, pending auth with
+a CR_TEXT challenge answered by the client's own `cr-response`, and the
+hand-window timeout. Part of mgmt_test.py."""
+import base64
+import os
+import subprocess
+import time
+
+import mgmt_lib as L
+from mgmt_lib import check, wait_for
+
+E = L.Env()
+LAN = "10.200.0.2"
+
+
+def creds(name, user, password):
+    path = os.path.join(E.T, name)
+    with open(path, "w") as f:
+        f.write("%s\n%s\n" % (user, password))
+    return path
+
+
+def client(name, ns, cert, extra=""):
+    return E.client(name, ns, cert, "auth-user-pass %s\n%s" % (creds(name + ".up", "alice",
+                                                                     "secret"), extra))
+
+
+def accept(m):
+    """CONNECT -> no data until client-auth; the config block's push reaches the client."""
+    cli = client("auth1", E.ns_cli, "client", "reneg-sec 6\nexplicit-exit-notify 1")
+    h, env, lines = m.client_block(r"^>CLIENT:CONNECT,\d+,\d+$", 30)
+    f = h.split(",") if h else ["", "-1", "-1"]
+    cid, kid = int(f[1]), int(f[2])
+    check("CONNECT with the client's ENV", kid == 1 and lines[:1] == ["n_clients=0"]
+          and env.get("password") == "secret" and env.get("username") == "alice"
+          and env.get("common_name") == "client1" and env.get("untrusted_ip") == "198.18.0.2"
+          and env.get("IV_VER", "").startswith("2.6") and env.get("tls_id_0") == "CN=client1",
+          "(%s, %d ENV lines)" % (h, len(lines)))
+    time.sleep(2)
+    check("no data flows before client-auth", "Initialization Sequence Completed" not in
+          cli.text() and L.dp_sessions(E.prefix) == 0, "(dataplane sessions %d)" %
+          L.dp_sessions(E.prefix))
+    m.send("client-auth %d %d" % (cid, kid))
+    m.send('push "route 10.251.0.0 255.255.255.0"')
+    m.send("END")
+    ok = m.line() == "SUCCESS: client-auth command succeeded"
+    a = m.wait_event(r"^>CLIENT:ADDRESS,%d,10\.99\.0\.\d+,1$" % cid, 10)
+    h2, _, _ = m.client_block(r"^>CLIENT:ESTABLISHED,%d$" % cid, 20)
+    up = L.connected(cli)
+    routes = subprocess.run(["ip", "-n", E.ns_cli, "route"], capture_output=True,
+                            text=True).stdout
+    check("client-auth lets it in, with its config", ok and a and h2 and up
+          and "10.251.0.0/24" in routes and L.ping(E.ns_cli, LAN) == 5,
+          "(%s; reply ok %s, ESTABLISHED %s, connected %s, pushed route %s)" % (
+              a, ok, h2 is not None, up is not None, "10.251.0.0/24" in routes))
+    return cli, cid, kid
+
+
+def reauth(m, cid, kid):
+    """A renegotiation (client reneg-sec 6) asks again: REAUTH with a new KID."""
+    h, env, _ = m.client_block(r"^>CLIENT:REAUTH,%d,\d+$" % cid, 20)
+    new = int(h.split(",")[2]) if h else -1
+    got = m.cmd("client-auth-nt %d %d" % (cid, new))
+    check("REAUTH on renegotiation", new > kid and got == "SUCCESS: client-auth command succeeded",
+          "(KID %d -> %d: %s)" % (kid, new, got))
+    check("tunnel keeps working after REAUTH", L.ping(E.ns_cli, LAN, 10, 0.3) == 10)
+
+
+def deny(m):
+    cli = client("auth2", E.ns_cli2, "client2")
+    h, env, _ = m.client_block(r"^>CLIENT:CONNECT,\d+,\d+$", 30)
+    f = h.split(",") if h else ["", "-1", "-1"]
+    got = m.cmd('client-deny %s %s "bad luck" "go away"' % (f[1], f[2]))
+    refused = wait_for(lambda: "AUTH_FAILED,go away" in cli.text(), 15)
+    d = m.wait_event(r"^>CLIENT:DISCONNECT,%s$" % f[1], 15)
+    check("client-deny: AUTH_FAILED with the client reason", got ==
+          "SUCCESS: client-deny command succeeded" and refused and d is not None, got)
+    cli.stop()
+
+
+def pending_cr_text(m):
+    """client-pending-auth CR_TEXT: the client's management answers with cr-response."""
+    sock = os.path.join(E.T, "auth3.sock")
+    cli = client("auth3", E.ns_cli2, "client2", "management %s unix\nsetenv IV_SSO crtext" % sock)
+    h, env, _ = m.client_block(r"^>CLIENT:CONNECT,\d+,\d+$", 30)
+    f = h.split(",") if h else ["", "-1", "-1"]
+    got = m.cmd('client-pending-auth %s %s "CR_TEXT:R,E:Enter PIN" 30' % (f[1], f[2]))
+    cm = L.Mgmt(sock) if wait_for(lambda: os.path.exists(sock), 10) else None
+    info = cm.wait_event(r"^>INFOMSG:CR_TEXT:R,E:Enter PIN$", 15) if cm else None
+    answer = base64.b64encode(b"123456").decode()
+    sent = cm.cmd("cr-response %s" % answer) if cm else None
+    h2, env2, _ = m.client_block(r"^>CLIENT:CR_RESPONSE,%s,%s,%s$" % (f[1], f[2], answer), 15)
+    check("client-pending-auth CR_TEXT reaches the client",
+          got == "SUCCESS: client-pending-auth command succeeded" and info is not None, got)
+    check(">CLIENT:CR_RESPONSE carries the client's answer", sent == "SUCCESS: command succeeded"
+          and h2 is not None and env2.get("common_name") == "client2", repr(h2))
+    ok = m.cmd("client-auth-nt %s %s" % (f[1], f[2]))
+    check("pending auth completed by client-auth-nt", ok ==
+          "SUCCESS: client-auth command succeeded" and L.connected(cli), ok)
+    if cm:
+        cm.close()
+    cli.stop()
+
+
+def timeout(m):
+    cli = client("auth4", E.ns_cli2, "client2")
+    h, _, _ = m.client_block(r"^>CLIENT:CONNECT,\d+,\d+$", 30)
+    t0 = time.time()
+    refused = wait_for(lambda: "AUTH_FAILED" in cli.text(), 20)
+    check("no decision within hand-window -> AUTH_FAILED", h and refused and
+          time.time() - t0 > 4, "(%.1f s, hand-window 8)" % (time.time() - t0))
+    cli.stop()
+
+
+def disconnect(m, cli, cid):
+    L.ping(E.ns_cli, LAN, 20, 0.05, 1000)
+    rows, _ = L.status_rows(m, 2)
+    row = [r for r in rows if r[10] == str(cid)]
+    cli.stop()  # explicit-exit-notify: the client says EXIT
+    h, env, _ = m.client_block(r"^>CLIENT:DISCONNECT,%d$" % cid, 15)
+    rx = int(row[0][5]) if row else -1
+    check("DISCONNECT with bytes and duration", h is not None and int(env.get("bytes_received",
+          -1)) >= rx > 20 * 1000 and int(env.get("bytes_sent", -1)) > 20 * 1000
+          and "time_duration" in env and env.get("common_name") == "client1",
+          "(bytes_received %s, status said %d)" % (env.get("bytes_received"), rx))
+
+
+def scenario_client_auth():
+    srv = E.server("srv-auth", "management 127.0.0.1 %d\nmanagement-client-auth\n"
+                   "hand-window 8" % E.port)
+    m = E.mgmt()
+    cli, cid, kid = accept(m)
+    reauth(m, cid, kid)
+    disconnect(m, cli, cid)  # before its next renegotiation (6 s) needs an answer again
+    deny(m)
+    pending_cr_text(m)
+    timeout(m)
+    m.close()
+    srv.stop()
