@@ -222,7 +222,8 @@ def scenario_commands():
 
 def main():
     only = os.environ.get("DPT_ONLY", "")
-    for name, fn in [("commands", scenario_commands), ("client_auth", scenario_client_auth)]:
+    for name, fn in [("commands", scenario_commands), ("client_auth", scenario_client_auth),
+                     ("unix_hold", scenario_unix_hold)]:
         if not only or only == name:
             print("== scenario %s" % name, flush=True)
             try:
@@ -234,6 +235,7 @@ def main():
 
 
 from mgmt_auth import scenario_client_auth  # noqa: E402
+from mgmt_hold import scenario_unix_hold  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())
