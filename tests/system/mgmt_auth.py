@@ -107,6 +107,11 @@ def timeout(m):
     cli = client("auth4", E.ns_cli2, "client2")
     h, _, _ = m.client_block(r"^>CLIENT:CONNECT,\d+,\d+$", 30)
     t0 = time.time()
+    rows, _ = L.status_rows(m, 2)
+    cid = h.split(",")[1] if h else "?"
+    check("a pending decision blocks nothing", time.time() - t0 < 1
+          and not [r for r in rows if r[10] == cid],
+          "(status 2 answered in %.2f s)" % (time.time() - t0))
     refused = wait_for(lambda: "AUTH_FAILED" in cli.text(), 20)
     check("no decision within hand-window -> AUTH_FAILED", h and refused and
           time.time() - t0 > 4, "(%.1f s, hand-window 8)" % (time.time() - t0))

@@ -154,11 +154,15 @@ def status_file(m):
 
 
 def signals(m, srv):
+    """SIGHUP: a new push applies to the next client; a fixed setting is reported by name."""
+    with open(srv.conf, "a") as f:
+        f.write('push "route 10.252.0.0 255.255.255.0"\nmax-clients 100\n')
     m.cmd("state on")
     ok = m.cmd("signal SIGHUP") == "SUCCESS: signal SIGHUP thrown"
     a = m.wait_event(r"^>STATE:\d+,RECONNECTING,SIGHUP,,,,,$", 5)
     b = m.wait_event(r"^>STATE:\d+,CONNECTED,SUCCESS,10\.99\.0\.1,,,,$", 5)
-    check("signal SIGHUP reloads", ok and a and b and "reload:" in srv.text())
+    check("signal SIGHUP reloads", ok and a and b and "reload: 'max-clients' changed: not "
+          "applied, needs a restart" in srv.text())
     m.cmd("state off")
 
 
@@ -178,6 +182,9 @@ def kills(m, cli, cid):
           and not rows, got)
     cli2 = E.client("client2", E.ns_cli2, "client2")
     h, env, _ = m.client_block(r"^>CLIENT:ESTABLISHED,\d+$", 30)
+    routes = L.connected(cli2) and L.subprocess.run(["ip", "-n", E.ns_cli2, "route"],
+                                                      capture_output=True, text=True).stdout
+    check("a push added by SIGHUP reaches new clients", "10.252.0.0/24" in (routes or ""))
     got = m.cmd("kill client2")
     rows, _ = L.status_rows(m, 2)
     check("kill CN", got == "SUCCESS: common name 'client2' found, 1 client(s) killed"
