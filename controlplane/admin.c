@@ -197,21 +197,38 @@ state(struct cp_server *s, const char *name, const char *desc)
 		mgmt_state(s->mgmt, time(NULL), name, desc, ip);
 }
 
-void
+/* After a restart (SIGHUP, SIGUSR1): held again if `hold on` says so. */
+static void
+restarted(struct cp_server *s)
+{
+	if (s->mgmt && mgmt_hold_flag(s->mgmt)) {
+		mgmt_hold_begin(s->mgmt);
+		log_info("management hold: no new clients until `hold release`");
+		return;
+	}
+	state(s, "CONNECTED", "SUCCESS");
+}
+
+int
 cp_admin_signal(struct cp_server *s, int signo)
 {
+	bool held = s->mgmt && mgmt_is_held(s->mgmt);
 	switch (signo) {
 	case SIGHUP:
-		log_info("SIGHUP received: reloading %s", s->config_path ? s->config_path : "config");
-		state(s, "RECONNECTING", "SIGHUP");
-		cp_admin_reload(s);
-		state(s, "CONNECTED", "SUCCESS");
-		break;
 	case SIGUSR1:
-		log_info("SIGUSR1 received: restarting every session");
-		state(s, "RECONNECTING", "SIGUSR1");
-		restart_sessions(s);
-		state(s, "CONNECTED", "SUCCESS");
+		if (held) {
+			log_info("signal %s ignored: waiting for `hold release`",
+				signo == SIGHUP ? "SIGHUP" : "SIGUSR1");
+			return -1;
+		}
+		log_info("%s received: %s", signo == SIGHUP ? "SIGHUP" : "SIGUSR1",
+			signo == SIGHUP ? "reloading the configuration" : "restarting every session");
+		state(s, "RECONNECTING", signo == SIGHUP ? "SIGHUP" : "SIGUSR1");
+		if (signo == SIGHUP)
+			cp_admin_reload(s);
+		else
+			restart_sessions(s);
+		restarted(s);
 		break;
 	case SIGUSR2:
 		status_to_log(s);
@@ -222,6 +239,7 @@ cp_admin_signal(struct cp_server *s, int signo)
 		ev_stop(s->loop);
 		break;
 	}
+	return 0;
 }
 
 int
@@ -252,12 +270,7 @@ cp_admin_started(struct cp_server *s)
 	if (!s->mgmt)
 		return;
 	state(s, "CONNECTING", NULL);
-	if (mgmt_hold_flag(s->mgmt)) {
-		mgmt_hold_begin(s->mgmt);
-		log_info("management-hold: no new clients until `hold release`");
-		return;
-	}
-	state(s, "CONNECTED", "SUCCESS");
+	restarted(s);
 }
 
 void

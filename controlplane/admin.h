@@ -35,8 +35,11 @@ bool cp_admin_client_kill(struct cp_server *s, unsigned long cid, const char *ms
 bool cp_admin_pending_auth(struct cp_server *s, unsigned long cid, unsigned kid,
 	const char *extra, unsigned timeout);
 
-/* SIGHUP (reload), SIGUSR1 (restart sessions), SIGUSR2 (status to the log), SIGTERM/SIGINT. */
-void cp_admin_signal(struct cp_server *s, int signo);
+/*
+ * SIGHUP (reload), SIGUSR1 (restart sessions), SIGUSR2 (status to the log),
+ * SIGTERM/SIGINT. -1: ignored (SIGHUP/SIGUSR1 while held, as OpenVPN).
+ */
+int cp_admin_signal(struct cp_server *s, int signo);
 /* Re-reads the config file: applies what can change live, logs what cannot. 0 or -1. */
 int cp_admin_reload(struct cp_server *s);
 /* verb / mute: set >= 0 sets (returns it, or -1 out of range); set < 0 reads. */

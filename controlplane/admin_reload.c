@@ -52,8 +52,21 @@ report_fixed(const struct cp_config *o, const struct cp_config *n)
 		{ o->auth_gen_token != n->auth_gen_token, "auth-gen-token" },
 		{ strcmp(o->dataplane, n->dataplane) != 0, "dataplane" },
 		{ o->mgmt.set != n->mgmt.set || strcmp(o->mgmt.addr, n->mgmt.addr) != 0
-			|| o->mgmt.port != n->mgmt.port || o->mgmt.client_auth != n->mgmt.client_auth,
+			|| o->mgmt.port != n->mgmt.port || str_differs(o->mgmt.pwfile, n->mgmt.pwfile),
 			"management" },
+		{ o->mgmt.client_auth != n->mgmt.client_auth, "management-client-auth" },
+		{ o->mgmt.log_cache != n->mgmt.log_cache, "management-log-cache" },
+		{ strcmp(o->mgmt.client_user, n->mgmt.client_user) != 0
+			|| strcmp(o->mgmt.client_group, n->mgmt.client_group) != 0,
+			"management-client-user/group" },
+		{ o->tun_mtu != n->tun_mtu || o->mssfix != n->mssfix, "tun-mtu/mssfix" },
+		{ o->compress != n->compress, "compress/comp-lzo" },
+		{ o->replay_window != n->replay_window || o->replay_time != n->replay_time,
+			"replay-window" },
+		{ o->verify_client_cert != n->verify_client_cert, "verify-client-cert" },
+		{ o->username_as_cn != n->username_as_cn
+			|| o->auth_user_pass_optional != n->auth_user_pass_optional,
+			"username-as-common-name/auth-user-pass-optional" },
 		{ str_differs(o->status_file, n->status_file), "status" },
 		{ str_differs(o->log_file, n->log_file), "log/log-append" },
 	};
@@ -88,9 +101,14 @@ apply_live(struct cp_server *s, const struct cp_config *n)
 	o->hand_window = n->hand_window;
 	o->status_version = n->status_version;
 	o->status_sec = n->status_sec;
+	/* verb/mute set at run time (management) stay unless the file changes them */
+	if (n->verb != s->file_verb)
+		cp_admin_verb(s, (int)n->verb);
+	if (n->mute != s->file_mute)
+		cp_admin_mute(s, (int)n->mute);
+	s->file_verb = n->verb;
+	s->file_mute = n->mute;
 	o->explicit_exit_notify = n->explicit_exit_notify;
-	cp_admin_verb(s, (int)n->verb);
-	cp_admin_mute(s, (int)n->mute);
 }
 
 int
@@ -112,8 +130,9 @@ cp_admin_reload(struct cp_server *s)
 	}
 	unsigned fixed = report_fixed(&s->cfg, n);
 	apply_live(s, n);
-	log_info("reload: %s re-read; pushes, verb, mute, client-config-dir, duplicate-cn, "
-		"reneg-sec, hand-window, status-version applied%s", s->config_path,
+	log_info("reload: %s re-read; push, verb, mute, client-config-dir, ccd-exclusive, "
+		"duplicate-cn, reneg-sec, hand-window, status (version, interval), "
+		"explicit-exit-notify applied%s", s->config_path,
 		fixed ? "; see above for what needs a restart" : "");
 	cp_config_free(n);
 	free(n);

@@ -207,6 +207,8 @@ cp_client_destroy(struct cp_server *s, struct cp_client *c, const char *why)
 	free(c->mgmt_config);
 	s->n_clients--;
 	s->stats.sessions_ended++;
+	s->link_bytes_in += c->rx_bytes;	/* load-stats counts everything since start */
+	s->link_bytes_out += c->tx_bytes;
 	free(c);
 }
 

@@ -241,6 +241,8 @@ main(int argc, char **argv)
 		: LOG_LVL_INFO);
 	init_process(&srv.cfg);
 	srv.config_path = config;
+	srv.file_verb = srv.cfg.verb;
+	srv.file_mute = srv.cfg.mute;
 	srv.start_time = time(NULL);
 	log_set_mute(srv.cfg.mute);
 	srv.loop = ev_new();

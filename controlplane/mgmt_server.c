@@ -182,11 +182,7 @@ op_pending_auth(void *arg, unsigned long cid, unsigned kid, const char *extra, u
 static int
 op_signal(void *arg, int signo)
 {
-	struct cp_server *s = arg;
-	if ((signo == SIGHUP || signo == SIGUSR1) && mgmt_is_held(s->mgmt))
-		return -1;	/* as OpenVPN: no restarts while held */
-	cp_admin_signal(s, signo);
-	return 0;
+	return cp_admin_signal(arg, signo);
 }
 
 static int
@@ -481,8 +477,10 @@ cp_mgmt_open(struct cp_server *s, char *err, size_t errlen)
 		return -1;
 	}
 	s->mgmt_sock = ms;
-	log_info("management interface on %s%s%u%s", m->addr, m->is_unix ? "" : ":",
-		m->is_unix ? 0 : m->port, m->is_unix ? " (unix)" : "");
+	if (m->is_unix)
+		log_info("management interface on %s (unix socket)", m->addr);
+	else
+		log_info("management interface on %s:%u", m->addr, m->port);
 	return 0;
 }
 

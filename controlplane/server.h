@@ -160,6 +160,7 @@ struct cp_server {
 	struct cp_mgmt_sock *mgmt_sock;
 	unsigned long next_cid;
 	const char *config_path;
+	uint32_t file_verb, file_mute;	/* as the config file says (reload compares) */
 	time_t start_time;
 	uint64_t link_bytes_in, link_bytes_out;	/* control packets (load-stats adds data) */
 	struct ev_timer bytecount_timer;

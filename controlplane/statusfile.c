@@ -34,7 +34,7 @@ cp_client_record_fill(const struct cp_server *s, const struct cp_client *c,
 	r->bytes_sent = c->tx_bytes;
 	r->connected_since = c->created_wall;
 	r->last_ref = wall0 + (time_t)(c->last_rx_ms / 1000);
-	r->client_id = c->slot;
+	r->client_id = (uint32_t)c->cid;
 	r->peer_id = c->peer_id;
 	snprintf(r->cipher, sizeof(r->cipher), "%s", ncp_cipher_name(c->cipher));
 	for (unsigned i = 0; c->ccd && i < c->ccd->n_iroute && i < 8; i++) {

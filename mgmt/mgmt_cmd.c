@@ -199,23 +199,33 @@ cmd_status(ARGS)
 		c->deferred = true;
 }
 
-/* `kill IP:port` (2.6) or `kill udp:IP:port` (2.7); anything else is a common name. */
+/*
+ * `kill IP:port` (2.6) or `kill udp|tcp:IP:port` (2.7's form, with its
+ * texts: the protocol shows as "udp" or "tcp-server"). dpvpnd serves UDP
+ * only, so a tcp address never matches.
+ */
 static void
 kill_addr(struct mgmt_conn *c, const char *proto, const char *ip, const char *port_s)
 {
 	struct in_addr in;
 	int port = atoi(port_s);
-	char shown[64];
+	const char *shown_proto = !proto ? NULL : !strcmp(proto, "udp") ? "udp" : "tcp-server";
+	char shown[96];
 	if (inet_pton(AF_INET, ip, &in) != 1) {
 		mgmt_out(c, "ERROR: error parsing IP address: %s", ip);
 		return;
 	}
 	if (port <= 0 || port >= 65536) {
-		mgmt_out(c, "ERROR: port number is out of range: %s", port_s);
+		if (proto)
+			mgmt_out(c, "ERROR: port number or protocol out of range: %s %s", port_s, proto);
+		else
+			mgmt_out(c, "ERROR: port number is out of range: %s", port_s);
 		return;
 	}
-	snprintf(shown, sizeof(shown), "%s%s%s:%d", proto ? proto : "", proto ? ":" : "", ip, port);
-	int n = c->m->ops.kill_addr ? c->m->ops.kill_addr(c->m->ops.arg, ntohl(in.s_addr),
+	snprintf(shown, sizeof(shown), "%s%s%s:%d", shown_proto ? shown_proto : "",
+		shown_proto ? ":" : "", ip, port);
+	bool udp = !proto || !strcmp(proto, "udp");
+	int n = udp && c->m->ops.kill_addr ? c->m->ops.kill_addr(c->m->ops.arg, ntohl(in.s_addr),
 		(uint16_t)port) : 0;
 	if (n > 0)
 		mgmt_out(c, "SUCCESS: %d client(s) at address %s killed", n, shown);
@@ -402,6 +412,13 @@ cmd_cr_response(ARGS)
 }
 
 static void
+cmd_net(ARGS)
+{
+	(void)a;
+	mgmt_out(c, "ERROR: Sorry, this command is currently only implemented on Windows");
+}
+
+static void
 cmd_hold(ARGS)
 {
 	struct mgmt *m = c->m;
@@ -585,7 +602,7 @@ static const struct {
 	{ "state", cmd_state }, { "log", cmd_log }, { "echo", cmd_echo },
 	{ "username", cmd_username }, { "password", cmd_password },
 	{ "forget-passwords", cmd_forget }, { "needok", cmd_needok }, { "needstr", cmd_needstr },
-	{ "cr-response", cmd_cr_response }, { "net", cmd_client_only }, { "hold", cmd_hold },
+	{ "cr-response", cmd_cr_response }, { "net", cmd_net }, { "hold", cmd_hold },
 	{ "bytecount", cmd_bytecount }, { "client-kill", cmd_client_kill },
 	{ "client-deny", cmd_client_deny }, { "client-auth-nt", cmd_client_auth_nt },
 	{ "client-auth", cmd_client_auth }, { "client-pending-auth", cmd_client_pending_auth },

@@ -311,20 +311,26 @@ password_equal(const char *a, const char *b)
 }
 
 static void
-check_password(struct mgmt_conn *c, const char *line)
+bad_password(struct mgmt_conn *c)
 {
-	if (password_equal(line, c->m->password)) {
-		c->verified = true;
-		mgmt_out(c, "SUCCESS: password is correct");
-		mgmt_greet(c);
-		return;
-	}
 	mgmt_out(c, "ERROR: bad password");
 	if (++c->pw_tries >= MGMT_PASSWORD_TRIES) {
 		drop_client(c, "client connection rejected after 3 failed password attempts");
 		return;
 	}
 	prompt_password(c);
+}
+
+static void
+check_password(struct mgmt_conn *c, const char *line)
+{
+	if (!password_equal(line, c->m->password)) {
+		bad_password(c);
+		return;
+	}
+	c->verified = true;
+	mgmt_out(c, "SUCCESS: password is correct");
+	mgmt_greet(c);
 }
 
 static void
@@ -381,9 +387,12 @@ process_lines(struct mgmt_conn *c)
 		if (!nl)
 			break;
 		*nl = '\0';
-		if (c->discarding) {
+		if (c->discarding || (size_t)(nl - (c->in + start)) > MGMT_LINE_MAX) {
 			c->discarding = false;
-			mgmt_out(c, "ERROR: command line too long (%d bytes max)", MGMT_LINE_MAX);
+			if (!c->verified)
+				bad_password(c);	/* nothing but the prompt before the password */
+			else
+				mgmt_out(c, "ERROR: command line too long (%d bytes max)", MGMT_LINE_MAX);
 		} else {
 			run_line(c, c->in + start);
 		}

@@ -97,7 +97,7 @@ mgmt_lex(const char *line, struct mgmt_argv *out, char *err, size_t errlen)
 			snprintf(err, errlen, "ERROR: Options warning: Bad backslash ('\\') usage in "
 				"TCP:0: remember that backslashes are treated as shell-escapes and if you "
 				"need to pass backslash characters as part of a Windows filename, you "
-				"should use double backslashes such as \"c:\\\\OpenVPN\\\\static.key\"");
+				"should use double backslashes such as \"c:\\\\openvpn\\\\static.key\"");
 			return -1;
 		}
 		escaped = false;

@@ -34,6 +34,10 @@ def scenario_unix_hold():
     m.cmd("state on")
     ok = m.cmd("signal SIGUSR1") == "SUCCESS: signal SIGUSR1 thrown"
     r = m.wait_event(r"^>STATE:\d+,RECONNECTING,SIGUSR1,", 5)
+    again = m.wait_event(r"^>HOLD:Waiting for hold release:0$", 5)  # the hold flag is on
+    check("held again after the restart (hold flag on)", again is not None)
+    m.cmd("hold off")
+    m.cmd("hold release")
     h2, _, _ = m.client_block(r"^>CLIENT:ESTABLISHED,\d+$", 40)
     check("SIGUSR1 restarts sessions; the client comes back", ok and r and h2 and h2 != h
           and "server-pushed-connection-reset" in cli.text(), "(%s -> %s)" % (h, h2))
