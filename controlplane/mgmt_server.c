@@ -59,7 +59,7 @@ struct cp_mgmt_sock {
 /* ---- status with fresh counters ---- */
 
 static void
-answer_status(struct cp_server *s, struct mgmt_conn *c, int version)
+write_status(struct cp_server *s, struct mgmt_conn *c, int version)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -71,6 +71,12 @@ answer_status(struct cp_server *s, struct mgmt_conn *c, int version)
 	if (text)
 		mgmt_conn_write(c, text, len);
 	free(text);
+}
+
+static void
+answer_status(struct cp_server *s, struct mgmt_conn *c, int version)
+{
+	write_status(s, c, version);
 	mgmt_conn_resume(c);
 }
 
@@ -109,16 +115,7 @@ op_status(void *arg, struct mgmt_conn *c, int version)
 	struct cp_mgmt_sock *ms = s->mgmt_sock;
 	unsigned n_dp = cp_admin_request_stats(s, CP_STATUS_COOKIE);
 	if (n_dp == 0 || ms->n_waits == MGMT_MAX_CONNS) {
-		char *text = NULL;
-		size_t len = 0;
-		FILE *f = open_memstream(&text, &len);
-		if (f) {
-			cp_admin_status_report(s, f, version, "\r\n");
-			fclose(f);
-		}
-		if (text)
-			mgmt_conn_write(c, text, len);
-		free(text);
+		write_status(s, c, version);
 		return true;
 	}
 	ms->waits[ms->n_waits++] = (struct status_wait){ c, version };
