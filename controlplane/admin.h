@@ -15,6 +15,12 @@ struct cp_server;
 /* "OpenVPN 2.6.14 x86_64-pc-linux-gnu [...]": what tools parse as the version. */
 const char *cp_admin_title(void);
 
+/* stats_wait.c: cb runs once every dataplane sent fresh counters (at most 500 ms). */
+typedef void (*cp_stats_cb)(struct cp_server *s, void *arg, int extra);
+void cp_stats_wait(struct cp_server *s, cp_stats_cb cb, void *arg, int extra);
+void cp_stats_wait_cancel(void *arg);
+void cp_stats_wait_done(struct cp_server *s, unsigned dp);
+
 /* STATS_REQ to every dataplane; returns how many were asked. */
 unsigned cp_admin_request_stats(struct cp_server *s, uint32_t cookie);
 /* The status report (1..3) of the clients, lines ending with eol. */

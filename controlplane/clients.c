@@ -14,6 +14,7 @@
 #include "ipc.h"
 #include "ovpn_wire.h"
 #include "log.h"
+#include "ctl.h"
 #include "server.h"
 
 static uint32_t
@@ -195,6 +196,8 @@ cp_client_destroy(struct cp_server *s, struct cp_client *c, const char *why)
 	cp_dp_remove(s, c);
 	cp_auth_forget(s, c);
 	cp_mgmt_client_disconnect(s, c);
+	if (c->authenticated)
+		cp_ctl_client_event(s, c, false, why);
 	ev_timer_cancel(s->loop, &c->timer);
 	hash_remove(s, c);
 	s->by_slot[c->slot] = NULL;

@@ -428,6 +428,14 @@ cp_config_defaults(struct cp_config *c)
 	c->pool_persist_sec = 600;
 	c->mgmt.log_cache = 250;
 	strcpy(c->dataplane, "ipc:///run/dpvpn/dataplane.sock");
+	strcpy(c->ctl_socket, "/run/dpvpn/dpvpnctl.sock");
+	c->max_ban_score = 80;		/* ocserv's defaults */
+	c->ban_reset_time = 1200;
+	c->ban_time = 300;
+	c->ban_points_wrong_password = 10;
+	c->ban_points_bad_certificate = 10;
+	c->ban_points_bad_packet = 1;
+	c->ban_points_connection = 1;
 }
 
 static void

@@ -182,6 +182,14 @@ struct cp_config {
 	uint32_t pool_persist_sec;
 	struct cp_cfg_mgmt mgmt;
 	char dataplane[CP_CFG_STR_LEN];	/* ZeroMQ endpoint */
+	char ctl_socket[CP_CFG_STR_LEN];	/* dpvpnctl's unix socket; "none" = off */
+	char ctl_socket_group[CP_CFG_NAME_LEN];	/* may use it too (mode 0660) */
+
+	/* IP ban scoring (ocserv's): points per event and source address */
+	uint32_t max_ban_score;		/* 0 = no bans */
+	uint32_t ban_reset_time, ban_time;
+	uint32_t ban_points_wrong_password, ban_points_bad_certificate;
+	uint32_t ban_points_bad_packet, ban_points_connection;
 
 	struct cp_cfg_derived derived;
 

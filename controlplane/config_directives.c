@@ -565,6 +565,16 @@ static const struct cp_cfg_directive directives[] = {
 	NAME("management-client-user", mgmt.client_user, "USER"),
 	NAME("management-client-group", mgmt.client_group, "GROUP"),
 	D("dataplane", 1, 1, h_dataplane, "ENDPOINT"),
+	STR("dpvpnctl-socket", ctl_socket, "PATH|none"),
+	NAME("dpvpnctl-socket-group", ctl_socket_group, "GROUP"),
+	/* IP ban scoring, as ocserv's max-ban-score / ban-reset-time */
+	U32("max-ban-score", max_ban_score, 0, 1u << 30),
+	U32("ban-reset-time", ban_reset_time, 1, 1u << 30),
+	U32("ban-time", ban_time, 1, 1u << 30),
+	U32("ban-points-wrong-password", ban_points_wrong_password, 0, 1u << 20),
+	U32("ban-points-bad-certificate", ban_points_bad_certificate, 0, 1u << 20),
+	U32("ban-points-bad-packet", ban_points_bad_packet, 0, 1u << 20),
+	U32("ban-points-connection", ban_points_connection, 0, 1u << 20),
 	/* known, refused */
 	REFUSE("secret", "static-key mode is not supported (insecure; use TLS with ca, cert, key)"),
 	REFUSE("fragment", "not supported (use tun-mtu and mssfix)"),

@@ -12,6 +12,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "prf.h"
+#include "admin.h"
 #include "server.h"
 
 #define DP_PID_LIMIT_MAX 0xFEFFFFFFu	/* stay below the wrap trigger */
@@ -154,6 +155,8 @@ cp_dp_remove(struct cp_server *s, struct cp_client *c)
 	int64_t idx = c->vaddr ? cp_pool_index(s, c->vaddr) : -1;
 	if (idx >= 0)
 		idpool_release(&s->addrs, (uint32_t)idx);
+	if (c->vaddr)
+		c->vaddr_was = c->vaddr;
 	c->vaddr = 0;
 }
 
@@ -331,7 +334,7 @@ cp_dp_on_msg(void *arg, unsigned dp, const struct ipc_msg *m)
 		break;
 	case IPC_STATS_DONE:
 		if (m->u.stats_done.cookie == CP_STATUS_COOKIE)
-			cp_mgmt_stats_done(s, dp);
+			cp_stats_wait_done(s, dp);
 		if (m->u.stats_done.cookie != CP_RESYNC_COOKIE)
 			break;
 		s->dp_synced[dp] = true;

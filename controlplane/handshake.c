@@ -14,6 +14,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "prf.h"
+#include "ctl.h"
 #include "server.h"
 
 #define EXIT_LINGER_MS 5000	/* §8.3: keep state for retransmits after EXIT */
@@ -337,6 +338,7 @@ cp_auth_done(struct cp_server *s, struct cp_client *c, bool ok)
 	if (c->push_requested || (c->pi && (c->pi->proto & PI_PROTO_REQUEST_PUSH)))
 		send_push_reply(s, c);
 	cp_mgmt_client_established(s, c);
+	cp_ctl_client_event(s, c, true, NULL);
 }
 
 /* The client's key-method-2 message arrived whole: answer and set up keys. */

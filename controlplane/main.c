@@ -18,6 +18,7 @@
 #include <openssl/rand.h>
 
 #include "admin.h"
+#include "ctl.h"
 #include "log.h"
 #include "mgmt.h"
 #include "server.h"
@@ -265,7 +266,7 @@ main(int argc, char **argv)
 	struct dplink_ops ops = { cp_dp_on_hello, cp_dp_on_msg };
 	if (dplink_open(&srv.dl, srv.loop, srv.cfg.dataplane, &ops, &srv, err, sizeof(err)) != 0)
 		fatalx("%s", err);
-	if (cp_mgmt_open(&srv, err, sizeof(err)) != 0)
+	if (cp_mgmt_open(&srv, err, sizeof(err)) != 0 || cp_ctl_open(&srv, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	log_set_hook(log_to_mgmt, &srv);
 	srv.reset_tokens = 100;
@@ -290,6 +291,7 @@ main(int argc, char **argv)
 	notify_exit(&srv);
 	log_set_hook(NULL, NULL);
 	cp_mgmt_close(&srv);
+	cp_ctl_close(&srv);
 	dplink_close(srv.dl);
 	return 0;
 }

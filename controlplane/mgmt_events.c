@@ -121,12 +121,13 @@ env_connected(const struct cp_server *s, const struct cp_client *c, struct env *
 	strftime(t, sizeof(t), "%Y-%m-%d %H:%M:%S", &tm);
 	env_add(e, "time_unix", "%lld", (long long)since);
 	env_add(e, "time_ascii", "%s", t);
-	if (c->vaddr && s->cfg.topology == CP_TOPO_SUBNET)
+	uint32_t vaddr = cp_client_vaddr(c);
+	if (vaddr && s->cfg.topology == CP_TOPO_SUBNET)
 		env_add(e, "ifconfig_pool_netmask", "%s", ip4(htonl(s->cfg.derived.netmask), a));
-	else if (c->vaddr)
-		env_add(e, "ifconfig_pool_local_ip", "%s", ip4(htonl(c->vaddr - 1), a));
-	if (c->vaddr)
-		env_add(e, "ifconfig_pool_remote_ip", "%s", ip4(htonl(c->vaddr), a));
+	else if (vaddr)
+		env_add(e, "ifconfig_pool_local_ip", "%s", ip4(htonl(vaddr - 1), a));
+	if (vaddr)
+		env_add(e, "ifconfig_pool_remote_ip", "%s", ip4(htonl(vaddr), a));
 	if (trusted) {
 		env_add(e, "trusted_port", "%u", c->port);
 		env_add(e, "trusted_ip", "%s", ip4(c->addr, a));

@@ -27,13 +27,6 @@
 #include "mgmt.h"
 #include "server.h"
 
-#define STATUS_WAIT_MS 500	/* how long `status` waits for fresh counters */
-
-struct status_wait {
-	struct mgmt_conn *conn;
-	int version;
-};
-
 struct cp_mgmt_sock;
 
 /* One accepted connection: its socket and its protocol state. */
@@ -48,10 +41,6 @@ struct cp_mgmt_sock {
 	struct cp_server *s;
 	int listen_fd;
 	struct conn_slot conn[MGMT_MAX_CONNS];
-	struct status_wait waits[MGMT_MAX_CONNS];
-	unsigned n_waits;
-	unsigned stats_pending;		/* dataplanes yet to answer the status STATS_REQ */
-	struct ev_timer status_timer;
 	uid_t client_uid;
 	gid_t client_gid;
 };
@@ -73,57 +62,27 @@ write_status(struct cp_server *s, struct mgmt_conn *c, int version)
 	free(text);
 }
 
-static void
-answer_status(struct cp_server *s, struct mgmt_conn *c, int version)
-{
-	write_status(s, c, version);
-	mgmt_conn_resume(c);
-}
+static bool in_op_status, answered_now;
 
 static void
-answer_waiting(struct cp_mgmt_sock *ms)
+status_ready(struct cp_server *s, void *arg, int version)
 {
-	ev_timer_cancel(ms->s->loop, &ms->status_timer);
-	unsigned n = ms->n_waits;
-	ms->n_waits = 0;
-	ms->stats_pending = 0;
-	for (unsigned i = 0; i < n; i++)
-		answer_status(ms->s, ms->waits[i].conn, ms->waits[i].version);
+	write_status(s, arg, version);
+	if (in_op_status)
+		answered_now = true;	/* no dataplane to ask: answered at once */
+	else
+		mgmt_conn_resume(arg);
 }
 
-static void
-on_status_timeout(void *arg)
-{
-	struct cp_mgmt_sock *ms = arg;
-	log_info("management: status answered with the counters at hand (a dataplane is slow)");
-	answer_waiting(ms);
-}
-
-void
-cp_mgmt_stats_done(struct cp_server *s, unsigned dp)
-{
-	struct cp_mgmt_sock *ms = s->mgmt_sock;
-	(void)dp;
-	if (ms && ms->stats_pending && --ms->stats_pending == 0)
-		answer_waiting(ms);
-}
-
+/* The report waits (at most 500 ms) for the dataplanes' current counters. */
 static bool
 op_status(void *arg, struct mgmt_conn *c, int version)
 {
-	struct cp_server *s = arg;
-	struct cp_mgmt_sock *ms = s->mgmt_sock;
-	unsigned n_dp = cp_admin_request_stats(s, CP_STATUS_COOKIE);
-	if (n_dp == 0 || ms->n_waits == MGMT_MAX_CONNS) {
-		write_status(s, c, version);
-		return true;
-	}
-	ms->waits[ms->n_waits++] = (struct status_wait){ c, version };
-	ms->stats_pending += n_dp;
-	if (!ev_timer_armed(&ms->status_timer))
-		ev_timer_set(s->loop, &ms->status_timer, ev_now_ms(s->loop) + STATUS_WAIT_MS,
-			on_status_timeout, ms);
-	return false;
+	in_op_status = true;
+	answered_now = false;
+	cp_stats_wait(arg, status_ready, c, version);
+	in_op_status = false;
+	return answered_now;
 }
 
 /* ---- the other commands ---- */
@@ -218,10 +177,7 @@ static void
 conn_close(struct conn_slot *sl, const char *why)
 {
 	struct cp_mgmt_sock *ms = sl->ms;
-	for (unsigned k = 0; k < ms->n_waits; k++) {	/* a status it waits for */
-		if (ms->waits[k].conn == sl->conn)
-			ms->waits[k--] = ms->waits[--ms->n_waits];
-	}
+	cp_stats_wait_cancel(sl->conn);	/* a status it waits for */
 	log_info("management: client disconnected%s%s", why ? ": " : "", why ? why : "");
 	ev_del_fd(ms->s->loop, sl->fd);
 	close(sl->fd);

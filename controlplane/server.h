@@ -32,6 +32,7 @@
 
 struct mgmt;
 struct cp_mgmt_sock;
+struct cp_ctl;
 
 #define CP_TX_LEASE		(1u << 20)	/* tx packet-ids granted to a dataplane at a time */
 #define CP_APP_BUF		8192		/* TLS plaintext waiting to be parsed */
@@ -102,6 +103,7 @@ struct cp_client {
 	enum ncp_cipher cipher;
 	uint32_t peer_id;		/* IPC_PEER_ID_NONE for old clients */
 	uint32_t vaddr;			/* tunnel address, host order */
+	uint32_t vaddr_was;		/* the address it had, for reports after it left */
 	bool in_dataplane;
 	bool orphan;			/* adopted from a previous dpvpnd: no control state */
 	uint64_t rx_bytes, tx_bytes;	/* from the dataplane's last SESSION_STATS */
@@ -158,6 +160,7 @@ struct cp_server {
 	uint64_t reset_refill_ms;
 	struct mgmt *mgmt;		/* management interface, NULL if not configured */
 	struct cp_mgmt_sock *mgmt_sock;
+	struct cp_ctl *ctl;		/* dpvpnctl's socket, NULL if off */
 	unsigned long next_cid;
 	const char *config_path;
 	uint32_t file_verb, file_mute;	/* as the config file says (reload compares) */
@@ -170,6 +173,13 @@ struct cp_server {
 		uint64_t held;		/* new clients turned away during management-hold */
 	} stats;
 };
+
+/* The tunnel address to report: the current one, or the one it had before leaving. */
+static inline uint32_t
+cp_client_vaddr(const struct cp_client *c)
+{
+	return c->vaddr ? c->vaddr : c->vaddr_was;
+}
 
 /* clients.c: registry and lifecycle */
 int cp_clients_init(struct cp_server *s);
@@ -226,8 +236,6 @@ void cp_mgmt_bytecount_start(struct cp_server *s);
 int cp_mgmt_open(struct cp_server *s, char *err, size_t errlen);
 void cp_mgmt_close(struct cp_server *s);
 struct cp_client *cp_client_by_cid(struct cp_server *s, unsigned long cid);
-/* A dataplane finished answering a CP_STATUS_COOKIE STATS_REQ. */
-void cp_mgmt_stats_done(struct cp_server *s, unsigned dp);
 /* A management verdict (client-auth / client-deny / timeout) on a waiting key. */
 bool cp_auth_mgmt_verdict(struct cp_server *s, struct cp_client *c, unsigned kid, bool ok,
 	const char *config, const char *client_reason);

@@ -26,8 +26,8 @@ cp_client_record_fill(const struct cp_server *s, const struct cp_client *c,
 	char a[INET_ADDRSTRLEN];
 	inet_ntop(AF_INET, &c->addr, a, sizeof(a));
 	snprintf(r->real_address, sizeof(r->real_address), "%s:%u", a, c->port);
-	if (c->vaddr) {
-		uint32_t be = htonl(c->vaddr);
+	if (cp_client_vaddr(c)) {
+		uint32_t be = htonl(cp_client_vaddr(c));
 		inet_ntop(AF_INET, &be, r->virtual_address, sizeof(r->virtual_address));
 	}
 	r->bytes_received = c->rx_bytes;

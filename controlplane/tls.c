@@ -321,6 +321,16 @@ cp_tls_describe(const struct cp_tls *t, char *buf, size_t cap)
 		k ? EVP_PKEY_get_bits(k) : 0);
 }
 
+/* occtl's style: "(TLS1.3)-(TLS_AES_256_GCM_SHA384)". */
+void
+cp_tls_suite(const struct cp_tls *t, char *buf, size_t cap)
+{
+	const SSL_CIPHER *c = SSL_get_current_cipher(t->ssl);
+	const char *v = SSL_get_version(t->ssl);
+	snprintf(buf, cap, "(%s%s)-(%s)", strncmp(v, "TLSv", 4) ? "" : "TLS",
+		strncmp(v, "TLSv", 4) ? v : v + 4, c ? SSL_CIPHER_get_name(c) : "none");
+}
+
 /*
  * The peer's certificate variables, as OpenVPN 2.6 sets them for scripts and
  * >CLIENT:ENV (ssl_verify.c verify_cert_set_env, ssl_verify_openssl.c

@@ -78,6 +78,9 @@ typedef void (*cp_tls_env_cb)(void *arg, const char *name, const char *value);
  */
 int cp_tls_peer_env(const struct cp_tls *t, cp_tls_env_cb cb, void *arg);
 
+/* occtl's ciphersuite text: "(TLS1.3)-(TLS_AES_256_GCM_SHA384)". */
+void cp_tls_suite(const struct cp_tls *t, char *buf, size_t cap);
+
 /* OpenVPN data-channel key block via the TLS exporter (§6.2); 0 or -1. */
 int cp_tls_export_key_block(const struct cp_tls *t, uint8_t out[256]);
 /* Any exporter label (RFC 5705 / 8446, no context); 0 or -1. */

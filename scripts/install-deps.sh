@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(
 	# build
 	build-essential pkg-config meson ninja-build
-	libdpdk-dev dpdk dpdk-dev libipsec-mb-dev libssl-dev libzmq3-dev libmsgpack-dev libjansson-dev libcrypt-dev
+	libdpdk-dev dpdk dpdk-dev libipsec-mb-dev libssl-dev libzmq3-dev libmsgpack-dev libjansson-dev libcrypt-dev libedit-dev
 	# lab and tests
 	iproute2 iputils-ping ethtool procps python3 python3-cryptography python3-scapy python3-zmq python3-msgpack
 	openvpn

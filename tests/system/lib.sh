@@ -116,6 +116,7 @@ keepalive 10 60
 data-ciphers AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305
 push "route 10.200.0.0 255.255.255.0"
 dataplane ipc://$T/cp.sock
+dpvpnctl-socket $T/ctl.sock
 ${2:-}
 CONF
 	"$CP_BIN" --config "$T/server.conf" > "$T/dpvpnd.log" 2>&1 &

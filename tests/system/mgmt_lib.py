@@ -211,6 +211,7 @@ keepalive 10 60
 explicit-exit-notify 1
 push "route 10.200.0.0 255.255.255.0"
 dataplane ipc://{T}/cp.sock
+dpvpnctl-socket {T}/ctl.sock
 """.format(pki=self.pki, T=self.T) + extra + "\n")
         p = Proc([self.cp, "--config", conf], os.path.join(self.T, name + ".log"))
         p.conf = conf

@@ -1,0 +1,253 @@
+/*
+ * The commands dpvpnctl sends (docs/dpvpnctl.md): each answers with a JSON
+ * reply built from dpvpnd's records; the actions are admin.c's, shared with
+ * the management interface.
+ */
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin.h"
+#include "ctl.h"
+#include "log.h"
+#include "server.h"
+
+static json_t *
+ok(void)
+{
+	return json_pack("{s:b}", "ok", 1);
+}
+
+static json_t *
+fail(const char *text, bool not_found)
+{
+	json_t *r = json_pack("{s:b, s:s}", "ok", 0, "error", text);
+	if (not_found)
+		json_object_set_new(r, "not_found", json_true());
+	return r;
+}
+
+static json_t *
+with(json_t *reply, const char *key, json_t *value)
+{
+	json_object_set_new(reply, key, value);
+	return reply;
+}
+
+/* The name a client goes by: its username, else its certificate's common name. */
+static bool
+name_matches(const struct cp_client *c, const char *name)
+{
+	return !strcmp(c->username[0] ? c->username : c->common_name, name)
+		|| !strcmp(c->common_name, name);
+}
+
+static bool
+parse_id(const char *arg, unsigned long *id)
+{
+	char *end;
+	if (!arg[0])
+		return false;
+	*id = strtoul(arg, &end, 10);
+	return *end == '\0';
+}
+
+/* Users, all or those matching a name / an id. */
+static json_t *
+users(struct cp_server *s, const char *name, const unsigned long *id)
+{
+	json_t *a = json_array();
+	for (uint32_t i = 0; i < s->cfg.max_clients; i++) {
+		const struct cp_client *c = s->by_slot[i];
+		if (!c || c->closing || c->exit_at_ms || !c->authenticated || c->orphan)
+			continue;	/* (exit_at_ms: it said EXIT or was refused: leaving) */
+		if ((name && !name_matches(c, name)) || (id && c->cid != *id))
+			continue;
+		json_array_append_new(a, cp_ctl_user_record(s, c));
+	}
+	return a;
+}
+
+static json_t *
+cmd_users(struct cp_server *s, const char *arg)
+{
+	(void)arg;
+	return with(ok(), "users", users(s, NULL, NULL));
+}
+
+static json_t *
+cmd_user(struct cp_server *s, const char *arg)
+{
+	json_t *u = users(s, arg, NULL);
+	if (!arg[0] || !json_array_size(u)) {
+		json_decref(u);
+		return fail("user or ID not found", true);
+	}
+	return with(ok(), "users", u);
+}
+
+static json_t *
+cmd_id(struct cp_server *s, const char *arg)
+{
+	unsigned long id;
+	json_t *u = parse_id(arg, &id) ? users(s, NULL, &id) : NULL;
+	if (!u || !json_array_size(u)) {
+		json_decref(u);
+		return fail("user or ID not found", true);
+	}
+	return with(ok(), "users", u);
+}
+
+static json_t *
+cmd_status(struct cp_server *s, const char *arg)
+{
+	(void)arg;
+	return with(ok(), "status", cp_ctl_status_record(s));
+}
+
+static json_t *
+cmd_dataplanes(struct cp_server *s, const char *arg)
+{
+	(void)arg;
+	return with(ok(), "dataplanes", cp_ctl_dataplanes_record(s));
+}
+
+/*
+ * disconnect: the client is told RESTART and may come back at once (its
+ * auth-token stays valid); the session leaves the dataplanes.
+ */
+static int
+disconnect_matching(struct cp_server *s, const char *name, const unsigned long *id)
+{
+	int n = 0;
+	for (uint32_t i = 0; i < s->cfg.max_clients; i++) {
+		struct cp_client *c = s->by_slot[i];
+		if (!c || c->closing || !c->authenticated)
+			continue;
+		if ((name && !name_matches(c, name)) || (id && c->cid != *id))
+			continue;
+		n += cp_admin_client_kill(s, c->cid, NULL);
+	}
+	return n;
+}
+
+static json_t *
+cmd_disconnect_user(struct cp_server *s, const char *arg)
+{
+	if (!arg[0] || !disconnect_matching(s, arg, NULL))
+		return fail("user not found", true);
+	return ok();
+}
+
+static json_t *
+cmd_disconnect_id(struct cp_server *s, const char *arg)
+{
+	unsigned long id;
+	if (!parse_id(arg, &id) || !disconnect_matching(s, NULL, &id))
+		return fail("ID not found", true);
+	return ok();
+}
+
+static json_t *
+cmd_iroutes(struct cp_server *s, const char *arg)
+{
+	return cmd_users(s, arg);
+}
+
+static json_t *
+cmd_reload(struct cp_server *s, const char *arg)
+{
+	(void)arg;
+	log_info("dpvpnctl: reload");
+	return cp_admin_reload(s) == 0 ? ok() : fail("the configuration does not load (see the log)",
+		false);
+}
+
+static json_t *
+cmd_stop(struct cp_server *s, const char *arg)
+{
+	(void)arg;
+	log_info("dpvpnctl: stop now");
+	cp_admin_signal(s, SIGTERM);
+	return ok();
+}
+
+static const struct {
+	const char *name;
+	json_t *(*run)(struct cp_server *s, const char *arg);
+} commands[] = {
+	{ "show status", cmd_status },
+	{ "show users", cmd_users },
+	{ "show user", cmd_user },
+	{ "show id", cmd_id },
+	{ "show iroutes", cmd_iroutes },
+	{ "show dataplanes", cmd_dataplanes },
+	{ "disconnect user", cmd_disconnect_user },
+	{ "disconnect id", cmd_disconnect_id },
+	{ "reload", cmd_reload },
+	{ "stop now", cmd_stop },
+};
+
+json_t *
+cp_ctl_command(struct cp_server *s, const char *cmd, const char *arg, bool *stream)
+{
+	*stream = false;
+	if (!strcmp(cmd, "show events")) {
+		*stream = true;
+		return with(ok(), "users", users(s, NULL, NULL));
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].run(s, arg);
+	return fail("unknown command", false);
+}
+
+bool
+cp_ctl_wants_counters(const char *cmd)
+{
+	return !strncmp(cmd, "show user", 9) || !strcmp(cmd, "show id")
+		|| !strcmp(cmd, "show status") || !strcmp(cmd, "show events");
+}
+
+/* occtl's disconnect reasons (ocserv common.c) for dpvpnd's own words. */
+static const char *
+occtl_reason(const char *why)
+{
+	if (!why)
+		return "unspecified";
+	if (strstr(why, "exit") || strstr(why, "EXIT"))
+		return "user disconnected";
+	if (strstr(why, "ping-restart"))
+		return "DPD timeout";
+	if (strstr(why, "hand-window"))
+		return "session timeout";
+	if (strstr(why, "killed") || strstr(why, "restarted") || strstr(why, "disconnect")
+		|| strstr(why, "common name"))
+		return "server disconnected";
+	if (strstr(why, "fail") || strstr(why, "cannot"))
+		return "unspecified error";
+	return "unspecified";
+}
+
+/* show events: a client became ESTABLISHED, or went away. */
+void
+cp_ctl_client_event(struct cp_server *s, const struct cp_client *c, bool connected,
+	const char *reason)
+{
+	if (!cp_ctl_has_listeners(s))
+		return;
+	json_t *e = json_pack("{s:s, s:o}", "event", connected ? "connect" : "disconnect",
+		"user", cp_ctl_user_record(s, c));
+	if (!connected)
+		json_object_set_new(e, "reason", json_string(occtl_reason(reason)));
+	cp_ctl_broadcast_event(s, e);
+	json_decref(e);
+}
+
+size_t
+cp_ctl_banned_count(const struct cp_server *s)
+{
+	(void)s;
+	return 0;
+}

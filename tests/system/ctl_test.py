@@ -1,0 +1,254 @@
+"""dpvpnctl against dpvpnd with real openvpn 2.6 clients (test_ctl.sh builds
+the namespaces and the dataplane): every command in text and JSON, occtl's
+key types, exit codes, interactive mode on a pseudo-terminal, show events,
+and bad input on the control socket. Prints `N passed, N failed`."""
+import json
+import os
+import pty
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mgmt_lib as L  # noqa: E402
+from mgmt_lib import check, wait_for  # noqa: E402
+
+E = L.Env()
+CTL = os.environ.get("CTL_BIN")
+SOCK = os.path.join(E.T, "ctl.sock")
+LAN = "10.200.0.2"
+
+
+def ctl(*args, json_out=False):
+    argv = [CTL, "-s", SOCK] + (["-j"] if json_out else []) + list(args)
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=20)
+    return p.returncode, p.stdout, p.stderr
+
+
+def ctl_json(*args):
+    rc, out, err = ctl(*args, json_out=True)
+    try:
+        return rc, json.loads(out)
+    except ValueError:
+        return rc, ("INVALID JSON", out, err)
+
+
+def user_keys_ok(u):
+    """occtl -j types (B5.2): ints, strings of digits, lists."""
+    return (isinstance(u.get("ID"), int) and isinstance(u.get("raw_connected_at"), int)
+            and all(isinstance(u.get(k), str) and u[k].isdigit()
+                    for k in ("MTU", "RX", "TX", "DPD", "KeepAlive"))
+            and all(isinstance(u.get(k), list) for k in ("DNS", "Routes", "iRoutes"))
+            and u.get("Restricted to routes") == "False" and isinstance(u.get("_RX"), str))
+
+
+def users_and_counters(cli):
+    sock = os.path.join(E.T, "c1.sock")
+    rc, users0 = ctl_json("show", "users")
+    r0, w0 = L.client_link_bytes(sock)
+    got = L.ping(E.ns_cli, LAN, 50, 0.01, 1000)
+    r1, w1 = L.client_link_bytes(sock)
+    rc, users = ctl_json("show", "users")
+    u = users[0] if isinstance(users, list) and users else {}
+    u0 = users0[0] if isinstance(users0, list) and users0 else {}
+    check("show users -j: occtl keys and types", rc == 0 and len(users) == 1 and user_keys_ok(u)
+          and u.get("Username") == "client1" and u.get("IPv4") == L.tun_addr(E.ns_cli)
+          and u.get("Remote IP") == "198.18.0.2", json.dumps(u)[:300])
+    d_rx = int(u.get("RX", 0)) - int(u0.get("RX", 0))
+    d_tx = int(u.get("TX", 0)) - int(u0.get("TX", 0))
+    keepalive = lambda a, b: 0 <= a - b <= 80 and (a - b) % 40 == 0
+    check("RX/TX agree with what the client transferred", got == 50 and d_rx >= 50 * 1052
+          and keepalive(w1 - w0, d_rx) and keepalive(r1 - r0, d_tx),
+          "(server RX +%d TX +%d, client wrote %d read %d; only 40-byte keepalives may differ)"
+          % (d_rx, d_tx, w1 - w0, r1 - r0))
+    rc, out, _ = ctl("show", "users")
+    lines = out.splitlines()
+    check("show users text", rc == 0 and len(lines) == 2 and lines[0].split() == [
+        "id", "user", "vhost", "ip", "vpn-ip", "device", "since", "dtls-cipher", "status"]
+        and "client1" in lines[1] and lines[1].rstrip().endswith("connected"), out)
+    return u
+
+
+def detail_commands(u):
+    cid = u.get("ID", -1)
+    rc, out, _ = ctl("show", "user", "client1")
+    check("show user NAME", rc == 0 and "\tID: %d\n" % cid in out and "\tUsername: client1" in out,
+          out[:200])
+    rc, out, _ = ctl("show", "id", str(cid))
+    check("show id ID", rc == 0 and "\tIPv4: %s" % u.get("IPv4") in out)
+    rc, out, _ = ctl("show", "user", "nobody")
+    check("show user: unknown -> exit 2", rc == 2 and out == "user or ID not found\n", out)
+    rc, js = ctl_json("show", "id", "999")
+    check("show id -j: unknown -> [] and exit 2", rc == 2 and js == [], str(js))
+    rc, st = ctl_json("show", "status")
+    check("show status -j", rc == 0 and st.get("Status") == "online"
+          and st.get("Active sessions") == 1 and isinstance(st.get("raw_up_since"), int)
+          and isinstance(st.get("Server PID"), int), json.dumps(st)[:200])
+    rc, out, _ = ctl("show", "status")
+    check("show status text", rc == 0 and "\tStatus: online\n" in out
+          and "\tActive sessions: 1\n" in out)
+    rc, dps = ctl_json("show", "dataplanes")
+    check("show dataplanes", rc == 0 and len(dps) == 1 and dps[0].get("connected") is True
+          and dps[0].get("sessions") == 1, str(dps))
+    rc, ir = ctl_json("show", "iroutes")
+    check("show iroutes -j", rc == 0 and isinstance(ir, list), str(ir))
+
+
+def exit_codes():
+    rc, out, err = ctl("frobnicate")
+    check("unknown command: exit 1", rc == 1 and "unknown command: frobnicate" in err, err)
+    rc, out, _ = ctl("show", "user")
+    check("missing argument: the help line, exit 1", rc == 1 and "show user [NAME]" in out, out)
+    rc, out, _ = ctl("SHOW", "USERS")
+    check("commands are case-insensitive", rc == 0 and "client1" in out)
+    rc, out, err = ctl("disconnect", "user", "nobody")
+    check("disconnect of nobody: exit 1", rc == 1 and "could not disconnect user 'nobody'" in err)
+    p = subprocess.run([CTL, "-s", "/nonexistent.sock", "show", "users"], capture_output=True,
+                       text=True)
+    check("no server: exit 1", p.returncode == 1 and "error connecting" in p.stderr, p.stderr)
+    p = subprocess.run([CTL, "-h"], capture_output=True, text=True)
+    check("-h: usage", p.returncode == 0 and p.stdout.startswith("dpvpnctl: [OPTIONS...]"))
+
+
+def interactive():
+    """The prompt through a pseudo-terminal: a command, help, TAB completion, exit."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(CTL, [CTL, "-s", SOCK, "-n"])
+    out = b""
+
+    def read_until(pat, timeout=10):
+        nonlocal out
+        end = time.time() + timeout
+        while time.time() < end:
+            if re.search(pat, out):
+                return True
+            r, _, _ = select.select([fd], [], [], 0.2)
+            if r:
+                try:
+                    out += os.read(fd, 65536)
+                except OSError:
+                    break
+        return re.search(pat, out) is not None
+
+    ok = read_until(rb"> ")
+    os.write(fd, b"show users\r")
+    ok_users = read_until(rb"client1.*connected")
+    os.write(fd, b"help\r")
+    ok_help = read_until(rb"Available Commands")
+    out = b""
+    os.write(fd, b"show dat\t\r")  # completes to "show dataplanes"
+    ok_tab = read_until(rb"boot-id")
+    os.write(fd, b"exit\r")
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    check("interactive: prompt, command, help, TAB completion, exit", ok and ok_users and ok_help
+          and ok_tab and os.WEXITSTATUS(status) == 0, repr(out[-200:]))
+
+
+def events(srv):
+    """show events: the list, then a line as a client connects and as it leaves."""
+    p = subprocess.Popen([CTL, "-s", SOCK, "show", "events"], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True)
+    time.sleep(1)
+    cli2 = E.client("client2", E.ns_cli2, "client2", "explicit-exit-notify 1")
+    L.connected(cli2)
+    time.sleep(0.5)
+    cli2.stop()
+    time.sleep(6.5)  # EXIT: the record lingers 5 s for the last acknowledgements
+    p.send_signal(signal.SIGINT)
+    out = p.communicate(timeout=10)[0]
+    con = re.search(r"default: connected user 'client2' \((\d+)\) from 198\.18\.0\.3 with IP "
+                    r"10\.99\.0\.\d+", out)
+    dis = re.search(r"default: disconnect user 'client2' \(\d+\) from 198\.18\.0\.3 with IP "
+                    r"10\.99\.0\.\d+ \(reason: [^,]+, time: ", out)
+    check("show events: connect and disconnect as they happen", con and dis
+          and "Press 'q' or CTRL+C to quit" in out and p.returncode == 0, out[-400:])
+
+
+def disconnect(u, cli):
+    cid = u.get("ID", -1)
+    rc, out, _ = ctl("disconnect", "id", str(cid))
+    ok = rc == 0 and out == "connection ID '%d' was disconnected\n" % cid
+    back = wait_for(lambda: [x for x in (ctl_json("show", "users")[1] or [])
+                             if isinstance(x, dict) and x.get("ID", cid) > cid
+                             and x.get("Username") == "client1"], 30)
+    check("disconnect id: the client may come back at once", ok and back, out)
+    rc, out, err = ctl("disconnect", "user", "client1")
+    check("disconnect user", rc == 0 and out == "user 'client1' was disconnected\n",
+          repr((rc, out, err)))
+    wait_for(lambda: L.connected(cli, 1) and ctl_json("show", "users")[1], 30)
+
+
+def bad_input(srv):
+    """Garbage, oversized, truncated requests and a vanishing client harm nothing."""
+    def raw(data, read=True):
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(SOCK)
+        s.sendall(data)
+        if not read:
+            s.close()
+            return b""
+        s.settimeout(5)
+        d = b""
+        try:
+            while True:
+                x = s.recv(65536)
+                if not x:
+                    break
+                d += x
+        except (socket.timeout, ConnectionResetError):
+            pass
+        s.close()
+        return d
+    g = raw(b"\x00\xff garbage\n")
+    big = raw(b"{" + b"x" * 20000 + b"\n")
+    raw(b'{"cmd": "show us', read=False)
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(SOCK)
+    s.sendall(b'{"cmd":"show events"}\n')
+    s.close()
+    rc, st = ctl_json("show", "status")
+    check("bad requests are refused, the daemon carries on", b'"ok":false' in g
+          and b"too long" in big and rc == 0 and st.get("Status") == "online",
+          repr((g[:80], big[:80])))
+
+
+def reload_and_stop(srv):
+    rc, out, _ = ctl("reload")
+    check("reload", rc == 0 and out == "Server scheduled to reload\n", out)
+    rc, out, _ = ctl("stop", "now")
+    gone = wait_for(lambda: srv.p.poll() is not None, 10)
+    check("stop now", rc == 0 and out == "Server scheduled to stop\n" and gone, out)
+
+
+def main():
+    srv = E.server("srv-ctl", "explicit-exit-notify 1")
+    wait_for(lambda: os.path.exists(SOCK), 10)
+    cli = E.client("client1", E.ns_cli, "client", "management %s unix" %
+                   os.path.join(E.T, "c1.sock"))
+    try:
+        check("client connects", L.connected(cli) is not None)
+        wait_for(lambda: ctl_json("show", "users")[1], 10)
+        u = users_and_counters(cli)
+        detail_commands(u)
+        exit_codes()
+        interactive()
+        events(srv)
+        bad_input(srv)
+        disconnect(u, cli)
+        reload_and_stop(srv)
+    except Exception as e:  # a broken step is a failure, not a crash of the test
+        check("ran to the end", False, repr(e))
+    cli.stop()
+    srv.stop()
+    print("%d passed, %d failed" % (L.PASS, L.FAIL))
+    return 1 if L.FAIL else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
