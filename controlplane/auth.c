@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "server.h"
+#include "sessions.h"
 
 static void
 on_result(void *arg, const struct auth_result *res)
@@ -114,6 +115,10 @@ check_token(struct cp_server *s, struct cp_client *c, const char *user, const ch
 		return AUTHTOKEN_NOT_TOKEN;
 	enum authtoken_result r = authtoken_validate(&s->token_key, &p, &c->token, user, pass,
 		(uint64_t)time(NULL), &info);
+	if (info.hmac_ok && cp_session_revoked(s, info.sessid)) {
+		log_info("session %u: auth-token of a terminated session refused", c->slot);
+		return AUTHTOKEN_INVALID;	/* dpvpnctl terminate: log in again */
+	}
 	if (r == AUTHTOKEN_VALID || r == AUTHTOKEN_VALID_EMPTY_USER)
 		authtoken_session_adopt(&c->token, &info);
 	return r;
@@ -203,7 +208,10 @@ cp_auth_token(struct cp_server *s, struct cp_client *c, char out[AUTHTOKEN_SIZE]
 			return false;
 		authtoken_session_start(&c->token, sessid, now);
 	}
-	return authtoken_generate(&s->token_key, &c->token, c->username, now, out);
+	if (!authtoken_generate(&s->token_key, &c->token, c->username, now, out))
+		return false;
+	cp_session_attach(s, c);
+	return true;
 }
 
 void

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "ctl.h"
 #include "server.h"
+#include "sessions.h"
 
 static uint32_t
 hash_of(const struct cp_server *s, uint32_t addr, uint16_t port)
@@ -196,6 +197,7 @@ cp_client_destroy(struct cp_server *s, struct cp_client *c, const char *why)
 	cp_dp_remove(s, c);
 	cp_auth_forget(s, c);
 	cp_mgmt_client_disconnect(s, c);
+	cp_session_detach(s, c);
 	if (c->authenticated)
 		cp_ctl_client_event(s, c, false, why);
 	ev_timer_cancel(s->loop, &c->timer);

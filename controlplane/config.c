@@ -434,7 +434,7 @@ cp_config_defaults(struct cp_config *c)
 	c->ban_time = 300;
 	c->ban_points_wrong_password = 10;
 	c->ban_points_bad_certificate = 10;
-	c->ban_points_bad_packet = 1;
+	c->ban_points_bad_packet = 0;	/* spoofable before the cookie exchange: off */
 	c->ban_points_connection = 1;
 }
 

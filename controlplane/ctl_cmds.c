@@ -7,8 +7,11 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "admin.h"
+#include "bans.h"
+#include "sessions.h"
 #include "ctl.h"
 #include "log.h"
 #include "server.h"
@@ -114,12 +117,15 @@ cmd_dataplanes(struct cp_server *s, const char *arg)
 }
 
 /*
- * disconnect: the client is told RESTART and may come back at once (its
- * auth-token stays valid); the session leaves the dataplanes.
+ * disconnect: the client is told RESTART,[P] (keep your credentials and
+ * token) and may come back at once; the session leaves the dataplanes.
  */
 static int
 disconnect_matching(struct cp_server *s, const char *name, const unsigned long *id)
 {
+	char msg[CTLMSG_MAX];
+	if (ctlmsg_restart(msg, sizeof(msg), false, CTL_RESTART_KEEP_CREDS, NULL) < 0)
+		return 0;
 	int n = 0;
 	for (uint32_t i = 0; i < s->cfg.max_clients; i++) {
 		struct cp_client *c = s->by_slot[i];
@@ -127,7 +133,7 @@ disconnect_matching(struct cp_server *s, const char *name, const unsigned long *
 			continue;
 		if ((name && !name_matches(c, name)) || (id && c->cid != *id))
 			continue;
-		n += cp_admin_client_kill(s, c->cid, NULL);
+		n += cp_admin_client_kill(s, c->cid, msg);
 	}
 	return n;
 }
@@ -173,10 +179,168 @@ cmd_stop(struct cp_server *s, const char *arg)
 	return ok();
 }
 
+static json_t *
+bans(struct cp_server *s, bool banned_only)
+{
+	struct ban_entry *e;
+	size_t n = cp_bans_list(s, banned_only, &e);
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++) {
+		char ip[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &e[i].addr, ip, sizeof(ip));
+		json_array_append_new(a, json_pack("{s:s, s:i, s:I}", "ip", ip, "score",
+			(int)e[i].score, "expires", (json_int_t)e[i].expires));
+	}
+	free(e);
+	return with(ok(), "bans", a);
+}
+
+static json_t *
+cmd_bans(struct cp_server *s, const char *arg)
+{
+	(void)arg;
+	return bans(s, true);
+}
+
+static json_t *
+cmd_ban_points(struct cp_server *s, const char *arg)
+{
+	(void)arg;
+	return bans(s, false);
+}
+
+static json_t *
+cmd_unban(struct cp_server *s, const char *arg)
+{
+	struct in_addr a;
+	if (inet_pton(AF_INET, arg, &a) != 1)
+		return fail("cannot parse IP", false);
+	if (!cp_ban_remove(s, a.s_addr))
+		return fail("IP not found", true);
+	log_info("dpvpnctl: unbanned %s", arg);
+	return ok();
+}
+
+/* ---- sessions (auth-gen-token): show, terminate ---- */
+
+static json_t *
+session_record(const struct sess_entry *e)
+{
+	char short_id[7];
+	snprintf(short_id, sizeof(short_id), "%.6s", e->safe_id);
+	return json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:b, s:b, s:b}",
+		"session", short_id, "full_session", e->safe_id, "created", (json_int_t)e->created,
+		"expires", (json_int_t)e->expires, "state", "authenticated", "username", e->username,
+		"remote_ip", e->remote_ip, "user_agent", e->user_agent, "in_use", e->in_use > 0,
+		"session_is_open", e->in_use > 0, "tls_auth_ok", 1);
+}
+
+/* all: every session not terminated; valid: those a client may still reconnect with. */
+static json_t *
+sessions(struct cp_server *s, bool valid_only, const char *prefix)
+{
+	json_t *a = json_array();
+	uint64_t now = (uint64_t)time(NULL);
+	if (s->sessions)
+		sesstab_expire(s->sessions, now);
+	for (size_t i = 0; s->sessions && i < sesstab_count(s->sessions); i++) {
+		const struct sess_entry *e = sesstab_at(s->sessions, i);
+		if (e->revoked || (valid_only && e->expires && e->expires <= now))
+			continue;
+		if (prefix && strncmp(e->safe_id, prefix, strlen(prefix)))
+			continue;
+		json_array_append_new(a, session_record(e));
+	}
+	return a;
+}
+
+static json_t *
+cmd_sessions_all(struct cp_server *s, const char *arg)
+{
+	(void)arg;
+	return with(ok(), "sessions", sessions(s, false, NULL));
+}
+
+static json_t *
+cmd_sessions_valid(struct cp_server *s, const char *arg)
+{
+	(void)arg;
+	return with(ok(), "sessions", sessions(s, true, NULL));
+}
+
+static json_t *
+cmd_session(struct cp_server *s, const char *arg)
+{
+	return with(ok(), "sessions", sessions(s, false, arg[0] ? arg : "\x01"));
+}
+
+static int
+terminate_matching(struct cp_server *s, const char *name, const unsigned long *id)
+{
+	int n = 0;
+	for (uint32_t i = 0; i < s->cfg.max_clients; i++) {
+		struct cp_client *c = s->by_slot[i];
+		if (!c || c->closing || !c->authenticated)
+			continue;
+		if ((name && !name_matches(c, name)) || (id && c->cid != *id))
+			continue;
+		cp_session_terminate_client(s, c);
+		n++;
+	}
+	return n;
+}
+
+static json_t *
+cmd_terminate_user(struct cp_server *s, const char *arg)
+{
+	if (!arg[0] || !terminate_matching(s, arg, NULL))
+		return fail("user not found", true);
+	return ok();
+}
+
+static json_t *
+cmd_terminate_id(struct cp_server *s, const char *arg)
+{
+	unsigned long id;
+	if (!parse_id(arg, &id) || !terminate_matching(s, NULL, &id))
+		return fail("ID not found", true);
+	return ok();
+}
+
+/* A session by (a prefix of) its id, connected or only held as a token. */
+static json_t *
+cmd_terminate_session(struct cp_server *s, const char *arg)
+{
+	struct sess_entry *m[8];
+	size_t n = s->sessions && arg[0] ? sesstab_match(s->sessions, arg, (uint64_t)time(NULL), m,
+		8) : 0;
+	if (n == 0)
+		return fail("no session matching", true);
+	if (n > 1) {
+		json_t *r = fail("more than one session matches", false);
+		json_t *a = json_array();
+		for (size_t i = 0; i < n && i < 8; i++)
+			json_array_append_new(a, session_record(m[i]));
+		return with(r, "sessions", a);
+	}
+	json_t *r = with(ok(), "session", json_string(m[0]->safe_id));
+	cp_session_revoke(s, m[0]);
+	return r;
+}
+
 static const struct {
 	const char *name;
 	json_t *(*run)(struct cp_server *s, const char *arg);
 } commands[] = {
+	{ "show sessions all", cmd_sessions_all },
+	{ "show sessions valid", cmd_sessions_valid },
+	{ "show session", cmd_session },
+	{ "terminate user", cmd_terminate_user },
+	{ "terminate id", cmd_terminate_id },
+	{ "terminate session", cmd_terminate_session },
+	{ "show ip bans", cmd_bans },
+	{ "show ip ban points", cmd_ban_points },
+	{ "unban ip", cmd_unban },
 	{ "show status", cmd_status },
 	{ "show users", cmd_users },
 	{ "show user", cmd_user },
@@ -248,6 +412,5 @@ cp_ctl_client_event(struct cp_server *s, const struct cp_client *c, bool connect
 size_t
 cp_ctl_banned_count(const struct cp_server *s)
 {
-	(void)s;
-	return 0;
+	return cp_bans_count(s);
 }

@@ -12,6 +12,7 @@
 #include "admin.h"
 #include "ctl.h"
 #include "server.h"
+#include "sessions.h"
 
 static const char *
 ip4(uint32_t be, char *buf)
@@ -92,7 +93,8 @@ cp_ctl_user_record(const struct cp_server *s, const struct cp_client *c)
 	json_object_set_new(u, "peer_id", json_integer(c->peer_id == IPC_PEER_ID_NONE ? -1
 		: (json_int_t)c->peer_id));
 	json_object_set_new(u, "dataplane", json_string(dp ? dp->name : ""));
-	json_object_set_new(u, "session", json_string(""));
+	const struct sess_entry *se = cp_session_of((struct cp_server *)s, c);
+	json_object_set_new(u, "session", json_string(se ? se->safe_id : ""));
 	json_object_set_new(u, "routes", routes);
 	json_object_set_new(u, "dns", dns);
 	json_object_set_new(u, "iroutes", iroutes);

@@ -20,6 +20,7 @@
 
 #include "admin.h"
 #include "ctl.h"
+#include "ctl_req.h"
 #include "log.h"
 #include "server.h"
 
@@ -37,7 +38,7 @@ struct ctl_conn {
 	size_t out_len, out_off;
 	bool streaming;			/* show events */
 	bool waiting;			/* for fresh counters before the reply */
-	char cmd[64], arg[256];
+	char cmd[CTL_CMD_MAX], arg[CTL_ARG_MAX];
 	bool close_after_write;
 	uint32_t events;
 	uint64_t deadline_ms;
@@ -158,17 +159,11 @@ run_request(struct cp_server *s, void *arg, int extra)
 static void
 handle_request(struct ctl_conn *cc)
 {
-	json_error_t err;
-	json_t *req = json_loadb(cc->req, cc->req_len, 0, &err);
-	const char *cmd = NULL, *arg = "";
-	if (!req || json_unpack(req, "{s:s, s?:s}", "cmd", &cmd, "arg", &arg) != 0) {
-		reply_error(cc, "bad request: expected {\"cmd\": \"...\", \"arg\": \"...\"}");
-		json_decref(req);
+	const char *err;
+	if (ctl_req_parse(cc->req, cc->req_len, cc->cmd, cc->arg, &err) != 0) {
+		reply_error(cc, err);
 		return;
 	}
-	snprintf(cc->cmd, sizeof(cc->cmd), "%s", cmd);
-	snprintf(cc->arg, sizeof(cc->arg), "%s", arg);
-	json_decref(req);
 	cc->waiting = true;
 	/* users' and the server's byte counters: fresh from the dataplanes */
 	if (cp_ctl_wants_counters(cc->cmd))

@@ -12,6 +12,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "ovpn_wire.h"
+#include "bans.h"
 #include "mgmt.h"
 #include "server.h"
 
@@ -228,6 +229,7 @@ input_new(struct cp_server *s, unsigned dp, uint32_t src, uint16_t sport, uint32
 		cp_wrap_wipe(&w);
 		return;
 	}
+	cp_ban_event(s, src, s->cfg.ban_points_connection, "connection");
 	c->wrap = w;
 	memcpy(c->sid_local, p.ack_sid, CTL_SID_LEN);
 	memcpy(c->sid_remote, p.sid, CTL_SID_LEN);
@@ -310,8 +312,23 @@ input_known(struct cp_server *s, struct cp_client *c, const uint8_t *pkt, size_t
 	cp_ctl_flush(s, c);
 }
 
+static void
+ctl_input(struct cp_server *s, unsigned dp, uint32_t src, uint16_t sport, uint32_t dst,
+	uint16_t dport, const uint8_t *pkt, size_t len);
+
+/* Every control packet; a bad one may count against its source (ban-points-bad-packet). */
 void
 cp_ctl_input(struct cp_server *s, unsigned dp, uint32_t src, uint16_t sport, uint32_t dst,
+	uint16_t dport, const uint8_t *pkt, size_t len)
+{
+	uint64_t bad = s->stats.bad_packets;
+	ctl_input(s, dp, src, sport, dst, dport, pkt, len);
+	if (s->stats.bad_packets != bad)
+		cp_ban_event(s, src, s->cfg.ban_points_bad_packet, "bad control packet");
+}
+
+static void
+ctl_input(struct cp_server *s, unsigned dp, uint32_t src, uint16_t sport, uint32_t dst,
 	uint16_t dport, const uint8_t *pkt, size_t len)
 {
 	s->stats.punts++;

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "prf.h"
 #include "admin.h"
+#include "bans.h"
 #include "server.h"
 
 #define DP_PID_LIMIT_MAX 0xFEFFFFFFu	/* stay below the wrap trigger */
@@ -198,10 +199,13 @@ cp_dp_on_hello(void *arg, unsigned dp, bool restarted)
 		m.u.resync_req.cookie = CP_RESYNC_COOKIE;
 		s->dp_known[dp] = true;
 		dplink_send(s->dl, dp, &m);
+		cp_bans_repush(s, dp);	/* it may hold a previous dpvpnd's bans */
 		return;
 	}
-	if (restarted)
+	if (restarted) {
 		repush(s, dp);
+		cp_bans_repush(s, dp);
+	}
 }
 
 /* A session a previous dpvpnd left in the dataplane: keep its resources. */

@@ -14,6 +14,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "prf.h"
+#include "bans.h"
 #include "ctl.h"
 #include "server.h"
 
@@ -285,6 +286,8 @@ send_auth_failed(struct cp_server *s, struct cp_client *c, const char *reason)
 		reason = "SESSION: token expired";
 	else if (!reason && c->deny_reason[0])
 		reason = c->deny_reason;	/* client-deny's client reason */
+	if (!c->token_expired)
+		cp_ban_event(s, c->addr, s->cfg.ban_points_wrong_password, "authentication failed");
 	if (ctlmsg_auth_failed(msg, sizeof(msg), reason) >= 0)
 		cp_ctl_send_text(s, c, msg);
 	cp_dp_remove(s, c);
@@ -487,6 +490,7 @@ cp_handshake_progress(struct cp_server *s, struct cp_client *c, struct cp_keysta
 		if (got < 0) {
 			s->stats.tls_errors++;
 			log_info("session %u: TLS error: %s", c->slot, cp_tls_error(ks->tls));
+			cp_ban_event(s, c->addr, s->cfg.ban_points_bad_certificate, "TLS handshake failed");
 			fail_keystate(s, c, ks, "TLS handshake failed");
 			return;
 		}

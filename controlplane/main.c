@@ -18,6 +18,8 @@
 #include <openssl/rand.h>
 
 #include "admin.h"
+#include "bans.h"
+#include "sessions.h"
 #include "ctl.h"
 #include "log.h"
 #include "mgmt.h"
@@ -255,6 +257,8 @@ main(int argc, char **argv)
 	char aerr[512];
 	if (cp_auth_init(&srv, aerr, sizeof(aerr)) != 0)
 		fatalx("%s", aerr);
+	if (cp_bans_init(&srv) != 0 || cp_sessions_init(&srv) != 0)
+		fatalx("ban or session table: out of memory");
 	uint8_t secret[COOKIE_SECRET_LEN];
 	if (RAND_bytes(secret, sizeof(secret)) != 1)
 		fatalx("no randomness");

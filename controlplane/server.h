@@ -33,6 +33,8 @@
 struct mgmt;
 struct cp_mgmt_sock;
 struct cp_ctl;
+struct ban_table;
+struct sesstab;
 
 #define CP_TX_LEASE		(1u << 20)	/* tx packet-ids granted to a dataplane at a time */
 #define CP_APP_BUF		8192		/* TLS plaintext waiting to be parsed */
@@ -98,6 +100,7 @@ struct cp_client {
 	bool token_expired;		/* refused auth-token: AUTH_FAILED,SESSION */
 	int reauth_key;			/* renegotiated key_id waiting for its verdict, -1 none */
 	struct authtoken_session token;
+	bool sess_attached;		/* counted as using its session (sessions.c) */
 	bool push_sent;
 	bool occ_comp;			/* the client frames packets for compression */
 	enum ncp_cipher cipher;
@@ -161,6 +164,9 @@ struct cp_server {
 	struct mgmt *mgmt;		/* management interface, NULL if not configured */
 	struct cp_mgmt_sock *mgmt_sock;
 	struct cp_ctl *ctl;		/* dpvpnctl's socket, NULL if off */
+	struct ban_table *bans;		/* IP ban scores, NULL with max-ban-score 0 */
+	struct sesstab *sessions;	/* auth-gen-token sessions, NULL without it */
+	struct ev_timer ban_timer;
 	unsigned long next_cid;
 	const char *config_path;
 	uint32_t file_verb, file_mute;	/* as the config file says (reload compares) */

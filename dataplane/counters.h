@@ -11,7 +11,7 @@
 #define DP_FOREACH_DROP(_) \
 	_(eth_unknown_type) _(ip_bad_header) _(ip_fragment) _(ip_not_local) \
 	_(ip_proto_unsupported) _(ttl_exceeded) _(udp_bad) _(udp_port_closed) \
-	_(ovpn_short) _(unknown_peer_id) _(unknown_address) _(no_key) _(auth_fail) \
+	_(banned) _(ovpn_short) _(unknown_peer_id) _(unknown_address) _(no_key) _(auth_fail) \
 	_(replay) _(compressed) _(inner_bad) _(inner_spoof) _(no_route) _(c2c_denied) \
 	_(tx_no_key) _(tx_lease_exhausted) _(too_big) _(neigh_unresolved) \
 	_(neigh_hold_full) _(punt_full) _(handoff_full) _(slow_full) _(tx_full) \

@@ -166,6 +166,11 @@ dispatch(const struct ipc_msg *m)
 		send_final_stats(&m->u.session_del);
 		err = dp_session_apply(m, &sess);
 		break;
+	case IPC_BAN_ADD:
+	case IPC_BAN_DEL:
+	case IPC_BAN_FLUSH:
+		err = dp_ban_apply(m);
+		break;
 	case IPC_INJECT: {
 		const struct ipc_inject *in = &m->u.inject;
 		err = dp_slow_inject(ipc_addr_to_v4(&in->dst_addr), rte_cpu_to_be_16(in->dst_port),

@@ -16,9 +16,11 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
+#include "ban_table.h"
 #include "conf.h"
 #include "counters.h"
 #include "crypto.h"
@@ -130,6 +132,8 @@ struct dp_global {
 	struct rte_ring *hold_ring;	/* packets waiting for a next hop */
 	struct rte_ring *event_ring;	/* struct dp_event to the service loop */
 	struct dp_lcore *service_lc;	/* the lcore running the service loop */
+	struct dp_ban_table *bans;	/* current ban table (ban.c publishes, RCU) */
+	uint64_t ban_hash_mul;		/* random odd multiplier of the ban hash */
 	pthread_mutex_t tel_lock;	/* telemetry reads vs. session frees */
 	uint64_t tsc_hz;
 	uint64_t boot_id;
@@ -217,6 +221,26 @@ struct dp_session *dp_session_by_v1_addr(uint32_t addr, uint16_t port);
 void dp_session_free_all(void);
 void dp_session_stats_fill(const struct dp_session *s, uint32_t cookie, struct ipc_msg *m);
 void dp_session_info_fill(const struct dp_session *s, uint32_t cookie, struct ipc_msg *m);
+
+/* ban.c: banned source addresses (service loop writes, workers read). */
+struct ipc_msg;
+int dp_ban_init(void);
+/* BAN_ADD, BAN_DEL, BAN_FLUSH: 0 or an ipc_err to answer with ERROR. */
+int dp_ban_apply(const struct ipc_msg *m);
+/* Service loop: removes expired bans, a slice of the table per call. */
+void dp_ban_service(uint64_t now);
+/* Addresses in the table (an expired ban leaves it within about 70 ms). */
+uint32_t dp_ban_count(void);
+
+/* Hot path: is the outer source address addr (network order) banned now?
+ * One load when no address is banned, else one probe sequence. */
+static inline bool
+dp_ban_hit(uint32_t addr)
+{
+	const struct dp_ban_table *t = __atomic_load_n(&dp.bans, __ATOMIC_ACQUIRE);
+	uint64_t expires = dp_ban_expiry(t, dp.ban_hash_mul, addr);
+	return unlikely(expires != 0) && rte_rdtsc() < expires;
+}
 
 /* slowpath.c: ARP, ICMP echo, punt, inject, held packets (service loop). */
 void dp_slow_service(struct dp_lcore *lc);

@@ -125,6 +125,7 @@ dp_lcore_main(void *arg)
 			dp_slow_service(lc);
 			dp_cplink_service(t0);
 			dp_neigh_service(t0);
+			dp_ban_service(t0);
 			dp_tx_flush(lc);
 			rte_rcu_qsbr_thread_online(dp.rcu, tid);
 		}

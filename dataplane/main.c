@@ -135,6 +135,8 @@ tables_init(void)
 		ret = dp_route_init();
 	if (!ret)
 		ret = dp_neigh_init();
+	if (!ret)
+		ret = dp_ban_init();
 	return ret;
 }
 

@@ -1,7 +1,8 @@
 /*
- * Outside -> inside: classify UDP to the service port by opcode, decrypt
- * data packets in one AEAD burst, then replay-check, anti-spoof and route.
- * Everything that is not data goes to the service loop (punt, ARP, ICMP).
+ * Outside -> inside: drop UDP from banned sources, classify UDP to the
+ * service port by opcode, decrypt data packets in one AEAD burst, then
+ * replay-check, anti-spoof and route. Everything that is not data goes to
+ * the service loop (punt, ARP, ICMP).
  */
 #include <rte_cycles.h>
 #include <rte_ring.h>
@@ -90,15 +91,24 @@ find_session(const struct ovpn_data_hdr *h, uint32_t src, uint16_t sport, enum d
 	return s;
 }
 
-/* Classifies one frame; fills it (V_DATA) or says where it goes. */
+/*
+ * Classifies one frame; fills it (V_DATA) or says where it goes. A banned
+ * source is dropped first, before any parsing of the OpenVPN packet, punt
+ * or crypto; frames handed over by another worker were checked there.
+ */
 static enum verdict
-classify(struct dp_lcore *lc, struct rte_mbuf *m, struct rx_item *it, enum dp_drop *why)
+classify(struct dp_lcore *lc, struct rte_mbuf *m, struct rx_item *it, enum dp_drop *why,
+	bool handed)
 {
 	struct rte_ipv4_hdr *ip;
 	enum verdict v;
 	struct rte_udp_hdr *uh = parse_outer(m, &ip, &v, why);
 	if (!uh)
 		return v;
+	if (!handed && unlikely(dp_ban_hit(ip->src_addr))) {
+		*why = DP_DROP_banned;
+		return V_DROP;
+	}
 	uint8_t *p = (uint8_t *)(uh + 1);
 	uint16_t plen = rte_be_to_cpu_16(uh->dgram_len) - sizeof(*uh);
 	unsigned op = plen ? ovpn_opcode(p[0]) : 0;
@@ -290,7 +300,7 @@ dp_rx_outside(struct dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, bool hand
 		enum dp_drop why = DP_DROP_eth_unknown_type;
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		switch (classify(lc, m, &items[n_items], &why)) {
+		switch (classify(lc, m, &items[n_items], &why, handed)) {
 		case V_DATA:
 			n_items++;
 			break;

@@ -38,6 +38,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		live += dp.sessions[i] != NULL;
 	rte_tel_data_add_dict_u64(d, "drops", drops);
 	rte_tel_data_add_dict_u64(d, "sessions", live);
+	rte_tel_data_add_dict_u64(d, "bans", dp_ban_count());
 	rte_tel_data_add_dict_u64(d, "control_plane_up", dp.cp_up);
 	rte_tel_data_add_dict_u64(d, "control_rx_bad", dp_cplink_rx_bad());
 	rte_tel_data_add_dict_u64(d, "control_tx_fail", dp_cplink_tx_fail());

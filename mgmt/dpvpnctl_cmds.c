@@ -155,6 +155,121 @@ stop(FILE *out, const char *arg, json_t *reply)
 	return said(out, arg, reply, "Server scheduled to stop", "Error scheduling server stop");
 }
 
+static int
+show_bans_as(FILE *out, json_t *reply, bool banned_only)
+{
+	json_t *bans = field(reply, "bans");
+	size_t i;
+	json_t *b;
+	json_array_foreach(bans, i, b) {
+		const char *ip = json_string_value(json_object_get(b, "ip"));
+		if (ip)
+			ctl_cache_remember("IP", ip);
+	}
+	if (opt.json)
+		print_json(out, ctl_json_bans(bans, banned_only, time(NULL)));
+	else
+		ctl_text_bans(out, bans, banned_only, time(NULL));
+	return 0;
+}
+
+static int
+show_bans(FILE *out, const char *arg, json_t *reply)
+{
+	(void)arg;
+	return show_bans_as(out, reply, true);
+}
+
+static int
+show_ban_points(FILE *out, const char *arg, json_t *reply)
+{
+	(void)arg;
+	return show_bans_as(out, reply, false);
+}
+
+static int
+unban(FILE *out, const char *arg, json_t *reply)
+{
+	const char *err = json_string_value(json_object_get(reply, "error"));
+	if (err && !strcmp(err, "cannot parse IP")) {
+		fprintf(stderr, "Cannot parse IP: %s", arg);	/* (sic: occtl prints no newline) */
+		return 1;
+	}
+	return said(out, arg, reply, "IP '%s' was unbanned", "could not unban IP '%s'");
+}
+
+static void
+remember_sessions(json_t *sessions)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(sessions, i, e) {
+		const char *sid = json_string_value(json_object_get(e, "session"));
+		if (sid)
+			ctl_cache_remember("SID", sid);
+	}
+}
+
+static int
+show_sessions(FILE *out, const char *arg, json_t *reply)
+{
+	(void)arg;
+	json_t *sessions = field(reply, "sessions");
+	remember_sessions(sessions);
+	if (opt.json)
+		print_json(out, ctl_json_sessions(sessions, time(NULL)));
+	else
+		ctl_text_sessions(out, sessions, time(NULL));
+	return 0;
+}
+
+/* occtl: "Session ID not found or expired", and still exit 0. */
+static int
+show_session(FILE *out, const char *arg, json_t *reply)
+{
+	(void)arg;
+	json_t *sessions = field(reply, "sessions");
+	if (!json_array_size(sessions) && !opt.json)
+		fprintf(out, "Session ID not found or expired\n");
+	else if (opt.json)
+		print_json(out, ctl_json_sessions(sessions, time(NULL)));
+	else
+		ctl_text_session_info(out, sessions, time(NULL));
+	return 0;
+}
+
+static int
+terminate_user(FILE *out, const char *arg, json_t *reply)
+{
+	return said(out, arg, reply, "user '%s' was terminated (session invalidated)",
+		"could not terminate user '%s'");
+}
+
+static int
+terminate_id(FILE *out, const char *arg, json_t *reply)
+{
+	return said(out, arg, reply, "connection ID '%s' was terminated (session invalidated)",
+		"could not terminate ID '%s'");
+}
+
+static int
+terminate_session(FILE *out, const char *arg, json_t *reply)
+{
+	const char *sid = json_string_value(json_object_get(reply, "session"));
+	json_t *several = json_object_get(reply, "sessions");
+	if (json_is_true(json_object_get(reply, "ok")) && sid) {
+		fprintf(out, "session '%.6s' was terminated\n", sid);
+		return 0;
+	}
+	if (json_array_size(several)) {
+		fprintf(stderr, "more than one session matches '%s':\n", arg);
+		ctl_text_sessions(stderr, several, time(NULL));
+		return 1;
+	}
+	fprintf(stderr, "no session matching '%s' was found\n", arg);
+	return 1;
+}
+
 static int show_events(FILE *out, const char *arg, json_t *reply);
 
 static const struct command commands[] = {
@@ -162,13 +277,31 @@ static const struct command commands[] = {
 		disconnect_user, .needs_arg = true, .no_pager = true },
 	{ "disconnect id", "[ID]", "Disconnect the specified ID", "disconnect id", disconnect_id,
 		.needs_arg = true, .no_pager = true },
+	{ "terminate user", "[NAME]", "Disconnect user and invalidate session cookies",
+		"terminate user", terminate_user, .needs_arg = true, .no_pager = true },
+	{ "terminate id", "[ID]", "Disconnect ID and invalidate session cookies", "terminate id",
+		terminate_id, .needs_arg = true, .no_pager = true },
+	{ "terminate session", "[SID]", "Invalidate the specified session of a disconnected user",
+		"terminate session", terminate_session, .needs_arg = true, .no_pager = true },
+	{ "unban ip", "[IP]", "Unban the specified IP", "unban ip", unban, .needs_arg = true,
+		.no_pager = true },
 	{ "reload", NULL, "Reloads the server configuration", "reload", reload, .no_pager = true },
 	{ "show status", NULL, "Prints the status and statistics of the server", "show status",
 		show_status, .no_pager = true },
 	{ "show users", NULL, "Prints the connected users", "show users", show_users,
 		.needs_arg = false },
+	{ "show ip bans", NULL, "Prints the banned IP addresses", "show ip bans", show_bans,
+		.needs_arg = false },
+	{ "show ip ban points", NULL, "Prints all the known IP addresses which have points",
+		"show ip ban points", show_ban_points, .needs_arg = false },
 	{ "show iroutes", NULL, "Prints the routes provided by users of the server",
 		"show iroutes", show_iroutes, .needs_arg = false },
+	{ "show sessions all", NULL, "Prints all the session IDs", "show sessions all",
+		show_sessions, .needs_arg = false },
+	{ "show sessions valid", NULL, "Prints all the valid for reconnection sessions",
+		"show sessions valid", show_sessions, .needs_arg = false },
+	{ "show session", "[SID]", "Prints information on the specified session", "show session",
+		show_session, .needs_arg = true },
 	{ "show user", "[NAME]", "Prints information on the specified user", "show user",
 		show_user_info, .needs_arg = true },
 	{ "show id", "[ID]", "Prints information on the specified ID", "show id", show_user_info,

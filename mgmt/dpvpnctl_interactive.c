@@ -76,7 +76,8 @@ complete_arg(const char *text, int state)
 		snprintf(cmd, sizeof(cmd), "%.*s", (int)(strlen(line_before) - strlen(text) - 1),
 			line_before);
 		const char *a = ctl_command_arg_kind(cmd);
-		kind = !a ? NULL : strstr(a, "NAME") ? "NAME" : strstr(a, "ID") ? "ID" : NULL;
+		kind = !a ? NULL : strstr(a, "NAME") ? "NAME" : strstr(a, "[IP]") ? "IP"
+			: strstr(a, "SID") ? "SID" : strstr(a, "ID") ? "ID" : NULL;
 	}
 	const char *v;
 	while (kind && (v = ctl_cache_get(kind, i++)))

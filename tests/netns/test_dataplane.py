@@ -40,10 +40,22 @@ COOKIE_FINAL = 0xFFFFFFFF   # IPC_COOKIE_FINAL: the SESSION_STATS that answers S
 # docs/dataplane.md, "Drop reasons"
 DROP_REASONS = (
     'eth_unknown_type ip_bad_header ip_fragment ip_not_local ip_proto_unsupported ttl_exceeded '
-    'udp_bad udp_port_closed ovpn_short unknown_peer_id unknown_address no_key auth_fail replay '
+    'udp_bad udp_port_closed banned ovpn_short unknown_peer_id unknown_address no_key auth_fail replay '
     'compressed inner_bad inner_spoof no_route c2c_denied tx_no_key tx_lease_exhausted too_big '
     'neigh_unresolved neigh_hold_full punt_full handoff_full slow_full tx_full no_mbuf arp_bad '
     'icmp_bad cp_down').split()
+
+
+# Ban messages (shared/ipc_msgs.def ids 20-22), typed in by hand like the rest of dpctl_ipc's table.
+for _tid, _m in {
+        20: ('BAN_ADD', ipc.CP2DP, [('addr', ipc.ADDR), ('ttl_s', ipc.U32)]),
+        21: ('BAN_DEL', ipc.CP2DP, [('addr', ipc.ADDR)]),
+        22: ('BAN_FLUSH', ipc.CP2DP, [('cookie', ipc.U32)])}.items():
+    if _tid not in ipc.MESSAGES:
+        ipc.MESSAGES[_tid] = _m
+        ipc.TYPE_IDS[_m[0]] = _tid
+IPC_E_BAD_VALUE, IPC_E_NO_ROOM = 13, 14    # enum ipc_err (shared/ipc.h)
+DP_BAN_MAX = 65536                         # dataplane/ban_table.h
 
 
 class Deadline(BaseException):
@@ -723,6 +735,144 @@ class DataplaneTest:
         self.check('inject', ok, 'got %d bytes from %s: %s' % (len(data), frm, data[:32].hex()) if not ok
                    else '%d bytes from %s:%d' % (len(data), frm[0], frm[1]))
 
+    def t_bans(self, sess=10):
+        """BAN_ADD / BAN_DEL / BAN_FLUSH: every UDP packet from a banned source dies before any
+        other work (no punt, no decryption), counted as `banned`; ttl ends a ban by itself."""
+        p, errs = self.new_peer(sess, 'AES-256-GCM', 10 + sess, '10.99.0.%d' % (10 + sess))
+        replies, probs = self.echo(p, 2) if not errs else ([], errs)
+        if len(replies) != 2 or probs:
+            return self.check('ban_setup', False, '%d/2 echo replies; %s' % (len(replies), '; '.join(probs)))
+        c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.extra_socks.append(c)
+        c.bind((CLI_ADDR, 0))
+        cport = c.getsockname()[1]
+
+        def reset():
+            return bytes([ov.op_byte(ov.P_CONTROL_HARD_RESET_CLIENT_V2, 0)]) + os.urandom(8) + b'\x00' * 5
+
+        def ban(ttl, a=CLI_ADDR):
+            return {'type': 'BAN_ADD', 'addr': addr(a), 'ttl_s': ttl}
+
+        def bans():
+            return self.tele.query('/dpvpn/stats').get('bans')
+
+        def data_pkt():
+            return p.build(p.echo_request()[2])
+
+        def blast(n_data, n_ctrl):
+            """Sends data and reset packets from the client; returns how many left the client."""
+            sent = sum(1 for _ in range(n_data) if p.send_raw(data_pkt()))
+            for _ in range(n_ctrl):
+                c.sendto(reset(), (DP_ADDR, UDP_PORT))
+            return sent + n_ctrl
+
+        def banned_only(n, what):
+            """Sends n_data + n_ctrl packets; checks that exactly they were counted as banned and
+            that nothing else happened (no punt, no decryption, nothing back)."""
+            self.cp.take('PUNT')
+            p.drain(0)
+            st0, d0 = self.tele.query('/dpvpn/stats'), self.tele.drops()
+            sent = blast(*n)
+            d1 = self.wait_counter(d0, 'banned', sent)
+            self.cp.pump(0.2)
+            st1 = self.tele.query('/dpvpn/stats')
+            punts = self.cp.take('PUNT')
+            back = p.drain(0.1)
+            diff = {k: d1.get(k, 0) - d0.get(k, 0) for k in d1 if d1.get(k, 0) != d0.get(k, 0)}
+            moved = {k: st1[k] - st0[k] for k in ('decrypted', 'punted', 'encrypted') if st1[k] != st0[k]}
+            probs = []
+            if diff != {'banned': sent}:
+                probs.append('drop changes %s, want banned +%d' % (diff, sent))
+            if punts:
+                probs.append('%d PUNT reached the control plane' % len(punts))
+            if moved:
+                probs.append('stats moved %s' % moved)
+            if back:
+                probs.append('%d packets came back' % back)
+            return self.check(what, not probs, '; '.join(probs),
+                              'banned +%d (%d data, %d resets), no punt, nothing decrypted' % (sent, sent - n[1], n[1]))
+
+        def works(what, extra=''):
+            replies, probs = self.echo(p, 2)
+            self.cp.take('PUNT')
+            c.sendto(reset(), (DP_ADDR, UDP_PORT))
+            m = self.cp.recv('PUNT', 3.0, match=lambda m: m['src_port'] == cport)
+            if m is None:
+                probs.append('reset not punted')
+            return self.check(what, len(replies) == 2 and not probs, '%d/2 echo replies; %s' % (
+                len(replies), '; '.join(probs)), '2/2 echo replies, reset punted%s' % extra)
+
+        # banned: data and control packets are dropped first and counted
+        errs = self.apply(ban(60))
+        n = bans()
+        self.check('ban_add', not errs and n == 1, '; '.join(errs) or '/dpvpn/stats bans %r, want 1' % n, 'bans 1')
+        banned_only((20, 10), 'ban_drops_before_any_work')
+        # unban: normal processing again
+        errs = self.apply({'type': 'BAN_DEL', 'addr': addr(CLI_ADDR)})
+        n = bans()
+        self.check('ban_del', not errs and n == 0, '; '.join(errs) or 'bans %r after BAN_DEL' % n, 'bans 0')
+        works('ban_del_restores')
+        # ttl: the ban ends by itself
+        t0 = time.monotonic()
+        errs = self.apply(ban(1))
+        t1 = time.monotonic()
+        d0 = self.tele.drops()
+        sent = 1 if p.send_raw(data_pkt()) else 0
+        d1 = self.wait_counter(d0, 'banned', 1, timeout=0.4)
+        during = d1.get('banned', 0) - d0.get('banned', 0)
+        time.sleep(max(0.0, t1 + 1.15 - time.monotonic()))
+        replies, probs = self.echo(p, 2)
+        gone = wait_until(lambda: bans() == 0, 1.0, step=0.05)
+        self.check('ban_ttl_expires', not errs and sent == during == 1 and len(replies) == 2 and not probs and gone,
+                   'errors %s; banned +%d for 1 sent at +%.2f s; %d/2 replies after; bans %r; %s' % (
+                       errs, during, time.monotonic() - t0, len(replies), bans(), '; '.join(probs)),
+                   'banned +1 at once, 2/2 echo replies after %.2f s, bans 0' % (time.monotonic() - t0))
+        # refused values, and BAN_DEL of an address not banned
+        self.cp_errors()
+        cases = [('ttl_0', ban(0), IPC_E_BAD_VALUE), ('addr_0', ban(60, '0.0.0.0'), IPC_E_BAD_VALUE),
+                 ('multicast', ban(60, '224.0.0.5'), IPC_E_BAD_VALUE),
+                 ('ipv6', {'type': 'BAN_ADD', 'addr': bytes(15) + b'\x01', 'ttl_s': 60}, IPC_E_BAD_VALUE),
+                 ('del_unknown', {'type': 'BAN_DEL', 'addr': addr('198.18.0.99')}, None)]
+        probs = []
+        for label, msg, code in cases:
+            self.cp.send(msg)
+            self.cp.barrier()
+            es = self.cp_errors()
+            want = [] if code is None else [(ipc.TYPE_IDS[msg['type']], code)]
+            got = [(e['ref_type'], e['code']) for e in es]
+            if got != want:
+                probs.append('%s: ERRORs %s, want %s' % (label, [fmt_error(e) for e in es], want))
+        self.check('ban_refusals', not probs, '; '.join(probs), 'ttl 0, 0.0.0.0, multicast, IPv6 refused; '
+                   'BAN_DEL of an unknown address silent')
+        # a full table: DP_BAN_MAX other addresses, then one more is refused; lookups still exact
+        t0 = time.monotonic()
+        for i in range(DP_BAN_MAX):
+            self.cp.send(ban(3600, '100.%d.%d.%d' % (64 + (i >> 16), (i >> 8) & 255, i & 255)))
+        ok = self.cp.barrier(timeout=20.0) is not None
+        es = self.cp_errors()
+        n = bans()
+        self.cp.send(ban(60))
+        self.cp.barrier()
+        full = [(e['ref_type'], e['code']) for e in self.cp_errors()]
+        probs = []
+        if not ok or es or n != DP_BAN_MAX:
+            probs.append('filling: barrier %s, %d ERRORs, bans %r' % (ok, len(es), n))
+        if full != [(20, IPC_E_NO_ROOM)]:
+            probs.append('BAN_ADD into a full table: ERRORs %s, want [(20, %d)]' % (full, IPC_E_NO_ROOM))
+        self.check('ban_table_full', not probs, '; '.join(probs), '%d bans in %.1f s, the next refused' % (
+            n, time.monotonic() - t0))
+        works('ban_full_table_others_pass')
+        errs = self.apply({'type': 'BAN_DEL', 'addr': addr('100.64.0.7')}, ban(60))
+        if errs:
+            self.check('ban_full_table_del_add', False, '; '.join(errs))
+        banned_only((5, 2), 'ban_full_table_lookup')
+        # flush: every ban goes (the full table, the client's included)
+        errs = self.apply({'type': 'BAN_FLUSH', 'cookie': 5})
+        n = bans()
+        self.check('ban_flush', not errs and n == 0, '; '.join(errs) or 'bans %r after BAN_FLUSH' % n,
+                   'bans %d -> 0' % DP_BAN_MAX)
+        works('ban_flush_clears')
+
     def t_keepalive(self, sess=6):
         p, errs = self.new_peer(sess, 'CHACHA20-POLY1305', 10 + sess, '10.99.0.%d' % (10 + sess), ping_ms=1000)
         t0 = time.monotonic()
@@ -1002,6 +1152,7 @@ class DataplaneTest:
             self.t_drops,
             self.t_telemetry_script,
             self.t_punt_inject,
+            self.t_bans,
             self.t_keepalive,
             self.t_occ_exit,
             self.t_lease,

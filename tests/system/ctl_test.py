@@ -226,6 +226,103 @@ def reload_and_stop(srv):
     check("stop now", rc == 0 and out == "Server scheduled to stop\n" and gone, out)
 
 
+def bans():
+    """Wrong passwords get an address banned: the dataplane drops it, dpvpnd sees nothing."""
+    pw = os.path.join(E.T, "passwd")
+    subprocess.run([os.environ["PASSWD_BIN"], "-c", pw, "alice"], input="s3cret pass\n",
+                   text=True, capture_output=True)
+    srv = E.server("srv-ban", "user-pass-db %s\nmax-ban-score 25\nban-time 120\n"
+                   "ban-points-wrong-password 10" % pw)
+    wait_for(lambda: os.path.exists(SOCK), 10)
+    bad = os.path.join(E.T, "bad.up")
+    with open(bad, "w") as f:
+        f.write("alice\nwrong\n")
+    for i in range(3):  # 3 x (10 + 1 for the connection) = 33 > 25
+        c = E.client("ban%d" % i, E.ns_cli2, "client2", "auth-user-pass %s" % bad)
+        wait_for(lambda: "AUTH_FAILED" in c.text() or c.p.poll() is not None, 20)
+        c.stop()
+    rc, js = ctl_json("show", "ip", "bans")
+    banned = [b for b in js if isinstance(b, dict) and b.get("IP") == "198.18.0.3"] \
+        if isinstance(js, list) else []
+    check("failed logins ban the address", rc == 0 and banned and banned[0].get("Score", 0) > 25
+          and isinstance(banned[0].get("Since"), str), str(js))
+    drops0 = L.dp_counter(E.prefix, "/dpvpn/drops", "banned")
+    punts0 = ctl_json("show", "status")[1].get("control_packets", -1)
+    c = E.client("ban3", E.ns_cli2, "client2", "auth-user-pass %s" % bad)
+    time.sleep(4)
+    c.stop()
+    drops1 = L.dp_counter(E.prefix, "/dpvpn/drops", "banned")
+    punts1 = ctl_json("show", "status")[1].get("control_packets", -1)
+    check("a banned address is dropped in the dataplane; dpvpnd sees nothing",
+          drops1 > drops0 >= 0 and punts1 == punts0, "(banned drops %d -> %d, control packets "
+          "at dpvpnd %d -> %d)" % (drops0, drops1, punts0, punts1))
+    rc, out, _ = ctl("show", "ip", "ban", "points")
+    check("show ip ban points", rc == 0 and "198.18.0.3" in out, out)
+    rc, out, _ = ctl("unban", "ip", "198.18.0.3")
+    good = os.path.join(E.T, "good.up")
+    with open(good, "w") as f:
+        f.write("alice\ns3cret pass\n")
+    c = E.client("ban4", E.ns_cli2, "client2", "auth-user-pass %s" % good)
+    check("unban ip lets it in again", rc == 0 and out == "IP '198.18.0.3' was unbanned\n"
+          and L.connected(c) is not None, out)
+    c.stop()
+    rc, out, err = ctl("unban", "ip", "bogus")
+    check("unban of garbage: exit 1", rc == 1 and err == "Cannot parse IP: bogus", err)
+    srv.stop()
+
+
+def sessions():
+    """auth-gen-token sessions: disconnect keeps the token, terminate revokes it."""
+    pw = os.path.join(E.T, "passwd")
+    subprocess.run([os.environ["PASSWD_BIN"], "-c", pw, "alice"], input="s3cret pass\n",
+                   text=True, capture_output=True)
+    good = os.path.join(E.T, "good.up")
+    with open(good, "w") as f:
+        f.write("alice\ns3cret pass\n")
+    srv = E.server("srv-sess", "user-pass-db %s\nauth-gen-token 3600" % pw)
+    wait_for(lambda: os.path.exists(SOCK), 10)
+    cli = E.client("sess1", E.ns_cli, "client", "auth-user-pass %s\nexplicit-exit-notify 1"
+                   % good)
+    L.connected(cli)
+    rc, ss = ctl_json("show", "sessions", "valid")
+    rc2, us = ctl_json("show", "users")
+    s0 = ss[0] if isinstance(ss, list) and ss else {}
+    u0 = us[0] if isinstance(us, list) and us else {}
+    check("show sessions valid: the client's session", rc == 0 and len(ss) == 1
+          and s0.get("Username") == "alice" and s0.get("in_use") == 1
+          and len(s0.get("Full session", "")) == 28
+          and u0.get("Full session") == s0.get("Full session"), str(ss)[:300])
+    n_tok = lambda: srv.text().count("authenticated by auth-token")
+    t0 = n_tok()
+    rc, out, _ = ctl("disconnect", "user", "alice")
+    back = wait_for(lambda: n_tok() > t0 and ctl_json("show", "users")[1], 30)
+    check("disconnect: the client comes back with its token", rc == 0 and back,
+          "(auth-token logins %d -> %d)" % (t0, n_tok()))
+    rc, out, _ = ctl("terminate", "user", "alice")
+    refused = wait_for(lambda: "auth-token of a terminated session refused" in srv.text(), 30)
+    relogin = wait_for(lambda: [x for x in (ctl_json("show", "sessions", "valid")[1] or [])
+                                if isinstance(x, dict) and x.get("Full session")
+                                != s0.get("Full session") and x.get("in_use")], 30)
+    check("terminate: the token is refused, the client logs in again (new session)",
+          rc == 0 and out == "user 'alice' was terminated (session invalidated)\n" and refused
+          and relogin, out)
+    cli.stop()  # it leaves (EXIT); its session stays valid for a reconnect
+    wait_for(lambda: not ctl_json("show", "users")[1], 10)
+    srv_ss = ctl_json("show", "sessions", "valid")[1]
+    sid = srv_ss[0]["Session"] if isinstance(srv_ss, list) and srv_ss else "?"
+    rc, out, _ = ctl("show", "session", sid)
+    shown = rc == 0 and "alice" in out
+    rc, out, _ = ctl("terminate", "session", sid)
+    left = ctl_json("show", "sessions", "valid")[1]
+    check("terminate session SID of a client that is gone", shown and rc == 0
+          and out == "session '%s' was terminated\n" % sid
+          and not [x for x in left if x.get("Session") == sid], out)
+    rc, out, err = ctl("terminate", "session", "zzzzzz")
+    check("terminate session: no match -> exit 1", rc == 1
+          and err == "no session matching 'zzzzzz' was found\n", err)
+    srv.stop()
+
+
 def main():
     srv = E.server("srv-ctl", "explicit-exit-notify 1")
     wait_for(lambda: os.path.exists(SOCK), 10)
@@ -242,6 +339,8 @@ def main():
         bad_input(srv)
         disconnect(u, cli)
         reload_and_stop(srv)
+        sessions()
+        bans()
     except Exception as e:  # a broken step is a failure, not a crash of the test
         check("ran to the end", False, repr(e))
     cli.stop()

@@ -280,6 +280,14 @@ def status_rows(m, version):
     return rows, lines
 
 
+def dp_counter(prefix, path, key):
+    """One counter of the dataplane's telemetry (e.g. /dpvpn/drops, banned)."""
+    out = subprocess.run(["dpdk-telemetry.py", "-f", prefix], input=path + "\n",
+                         capture_output=True, text=True).stdout
+    m = re.findall(r'"%s": (\d+)' % re.escape(key), out)
+    return int(m[-1]) if m else -1
+
+
 def dp_sessions(prefix):
     out = subprocess.run(["dpdk-telemetry.py", "-f", prefix], input="/dpvpn/stats\n",
                          capture_output=True, text=True).stdout
