@@ -116,16 +116,12 @@ cmd_dataplanes(struct cp_server *s, const char *arg)
 	return with(ok(), "dataplanes", cp_ctl_dataplanes_record(s));
 }
 
-/*
- * disconnect: the client is told RESTART,[P] (keep your credentials and
- * token) and may come back at once; the session leaves the dataplanes.
- */
+/* Runs act on every connected client with that name or id; how many there were. */
+typedef void (*client_act)(struct cp_server *s, struct cp_client *c);
+
 static int
-disconnect_matching(struct cp_server *s, const char *name, const unsigned long *id)
+for_matching(struct cp_server *s, const char *name, const unsigned long *id, client_act act)
 {
-	char msg[CTLMSG_MAX];
-	if (ctlmsg_restart(msg, sizeof(msg), false, CTL_RESTART_KEEP_CREDS, NULL) < 0)
-		return 0;
 	int n = 0;
 	for (uint32_t i = 0; i < s->cfg.max_clients; i++) {
 		struct cp_client *c = s->by_slot[i];
@@ -133,26 +129,51 @@ disconnect_matching(struct cp_server *s, const char *name, const unsigned long *
 			continue;
 		if ((name && !name_matches(c, name)) || (id && c->cid != *id))
 			continue;
-		n += cp_admin_client_kill(s, c->cid, msg);
+		act(s, c);
+		n++;
 	}
 	return n;
 }
 
 static json_t *
-cmd_disconnect_user(struct cp_server *s, const char *arg)
+on_user(struct cp_server *s, const char *arg, client_act act)
 {
-	if (!arg[0] || !disconnect_matching(s, arg, NULL))
+	if (!arg[0] || !for_matching(s, arg, NULL, act))
 		return fail("user not found", true);
 	return ok();
 }
 
 static json_t *
-cmd_disconnect_id(struct cp_server *s, const char *arg)
+on_id(struct cp_server *s, const char *arg, client_act act)
 {
 	unsigned long id;
-	if (!parse_id(arg, &id) || !disconnect_matching(s, NULL, &id))
+	if (!parse_id(arg, &id) || !for_matching(s, NULL, &id, act))
 		return fail("ID not found", true);
 	return ok();
+}
+
+/*
+ * disconnect: the client is told RESTART,[P] (keep your credentials and
+ * token) and may come back at once; the session leaves the dataplanes.
+ */
+static void
+disconnect(struct cp_server *s, struct cp_client *c)
+{
+	char msg[CTLMSG_MAX];
+	if (ctlmsg_restart(msg, sizeof(msg), false, CTL_RESTART_KEEP_CREDS, NULL) >= 0)
+		cp_admin_client_kill(s, c->cid, msg);
+}
+
+static json_t *
+cmd_disconnect_user(struct cp_server *s, const char *arg)
+{
+	return on_user(s, arg, disconnect);
+}
+
+static json_t *
+cmd_disconnect_id(struct cp_server *s, const char *arg)
+{
+	return on_id(s, arg, disconnect);
 }
 
 static json_t *
@@ -274,37 +295,17 @@ cmd_session(struct cp_server *s, const char *arg)
 	return with(ok(), "sessions", sessions(s, false, arg[0] ? arg : "\x01"));
 }
 
-static int
-terminate_matching(struct cp_server *s, const char *name, const unsigned long *id)
-{
-	int n = 0;
-	for (uint32_t i = 0; i < s->cfg.max_clients; i++) {
-		struct cp_client *c = s->by_slot[i];
-		if (!c || c->closing || !c->authenticated)
-			continue;
-		if ((name && !name_matches(c, name)) || (id && c->cid != *id))
-			continue;
-		cp_session_terminate_client(s, c);
-		n++;
-	}
-	return n;
-}
-
+/* terminate: the token session is revoked too (the client must log in again). */
 static json_t *
 cmd_terminate_user(struct cp_server *s, const char *arg)
 {
-	if (!arg[0] || !terminate_matching(s, arg, NULL))
-		return fail("user not found", true);
-	return ok();
+	return on_user(s, arg, cp_session_terminate_client);
 }
 
 static json_t *
 cmd_terminate_id(struct cp_server *s, const char *arg)
 {
-	unsigned long id;
-	if (!parse_id(arg, &id) || !terminate_matching(s, NULL, &id))
-		return fail("ID not found", true);
-	return ok();
+	return on_id(s, arg, cp_session_terminate_client);
 }
 
 /* A session by (a prefix of) its id, connected or only held as a token. */
