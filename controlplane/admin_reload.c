@@ -68,6 +68,11 @@ report_fixed(const struct cp_config *o, const struct cp_config *n)
 			|| o->auth_user_pass_optional != n->auth_user_pass_optional,
 			"username-as-common-name/auth-user-pass-optional" },
 		{ str_differs(o->status_file, n->status_file), "status" },
+		{ strcmp(o->ctl_socket, n->ctl_socket) != 0
+			|| strcmp(o->ctl_socket_group, n->ctl_socket_group) != 0,
+			"dpvpnctl-socket/dpvpnctl-socket-group" },
+		{ o->max_ban_score != n->max_ban_score || o->ban_reset_time != n->ban_reset_time
+			|| o->ban_time != n->ban_time, "max-ban-score/ban-reset-time/ban-time" },
 		{ str_differs(o->log_file, n->log_file), "log/log-append" },
 	};
 	unsigned count = 0;
@@ -101,6 +106,10 @@ apply_live(struct cp_server *s, const struct cp_config *n)
 	o->hand_window = n->hand_window;
 	o->status_version = n->status_version;
 	o->status_sec = n->status_sec;
+	o->ban_points_wrong_password = n->ban_points_wrong_password;
+	o->ban_points_bad_certificate = n->ban_points_bad_certificate;
+	o->ban_points_bad_packet = n->ban_points_bad_packet;
+	o->ban_points_connection = n->ban_points_connection;
 	/* verb/mute set at run time (management) stay unless the file changes them */
 	if (n->verb != s->file_verb)
 		cp_admin_verb(s, (int)n->verb);
@@ -132,7 +141,7 @@ cp_admin_reload(struct cp_server *s)
 	apply_live(s, n);
 	log_info("reload: %s re-read; push, verb, mute, client-config-dir, ccd-exclusive, "
 		"duplicate-cn, reneg-sec, hand-window, status (version, interval), "
-		"explicit-exit-notify applied%s", s->config_path,
+		"explicit-exit-notify, ban-points-* applied%s", s->config_path,
 		fixed ? "; see above for what needs a restart" : "");
 	cp_config_free(n);
 	free(n);

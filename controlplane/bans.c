@@ -105,9 +105,9 @@ void
 cp_bans_repush(struct cp_server *s, unsigned dp)
 {
 	struct ipc_msg flush = { .type = IPC_BAN_FLUSH };
+	dplink_send(s->dl, dp, &flush);	/* also with bans off: none may linger */
 	if (!s->bans)
 		return;
-	dplink_send(s->dl, dp, &flush);
 	uint64_t now = mono_s();
 	size_t n = ban_count_banned(s->bans, now);
 	struct ban_entry *e = calloc(n ? n : 1, sizeof(*e));

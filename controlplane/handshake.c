@@ -286,8 +286,7 @@ send_auth_failed(struct cp_server *s, struct cp_client *c, const char *reason)
 		reason = "SESSION: token expired";
 	else if (!reason && c->deny_reason[0])
 		reason = c->deny_reason;	/* client-deny's client reason */
-	if (!c->token_expired)
-		cp_ban_event(s, c->addr, s->cfg.ban_points_wrong_password, "authentication failed");
+
 	if (ctlmsg_auth_failed(msg, sizeof(msg), reason) >= 0)
 		cp_ctl_send_text(s, c, msg);
 	cp_dp_remove(s, c);
@@ -313,6 +312,8 @@ cp_reauth_done(struct cp_server *s, struct cp_client *c, bool ok)
 	if (c->closing || !ks)
 		return;
 	if (!ok) {
+		if (!c->token_expired)
+			cp_ban_event(s, c->addr, s->cfg.ban_points_wrong_password, "credentials refused");
 		send_auth_failed(s, c, NULL);	/* 2.x: AUTH_FAILED on a renegotiation ends it */
 		return;
 	}
@@ -331,6 +332,8 @@ cp_auth_done(struct cp_server *s, struct cp_client *c, bool ok)
 	struct cp_keystate *ks = c->primary >= 0 ? c->ks[c->primary] : NULL;
 	if (!ks || c->closing)
 		return;
+	if (!ok && !c->token_expired && c->cipher != NCP_CIPHER_NONE)	/* (not our side) */
+		cp_ban_event(s, c->addr, s->cfg.ban_points_wrong_password, "credentials refused");
 	if (!ok || setup_session(s, c) != 0 || cp_dp_install(s, c, ks) != 0) {
 		send_auth_failed(s, c, NULL);
 		return;

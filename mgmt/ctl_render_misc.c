@@ -53,8 +53,7 @@ void
 ctl_text_status(FILE *out, json_t *st, time_t now)
 {
 	char buf[64];
-	fprintf(out, "Note: the printed statistics are not real-time; session time\n"
-		"as well as RX and TX data are updated on user disconnect\n");
+	fprintf(out, "Note: RX and TX are the dataplanes' counters when the command ran\n");
 	if (!json_is_object(st)) {
 		fprintf(out, "Status: offline\n");
 		return;

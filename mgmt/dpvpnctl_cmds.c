@@ -433,7 +433,7 @@ run_local(const struct command *c, bool interactive)
 		printf("\033c");
 		return 0;
 	}
-	return -1;	/* exit / quit: the caller leaves */
+	return 0;	/* exit / quit: nothing to do (the interactive loop leaves) */
 }
 
 int

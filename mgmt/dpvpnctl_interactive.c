@@ -114,6 +114,8 @@ ctl_interactive(void)
 		char *p = line;
 		while (*p == ' ' || *p == '\t')
 			p++;
+		for (char *e = p + strlen(p); e > p && (e[-1] == ' ' || e[-1] == '\t');)
+			*--e = '\0';
 		if (*p)
 			add_history(p);
 		if (!strcasecmp(p, "exit") || !strcasecmp(p, "quit")) {

@@ -389,8 +389,7 @@ test_status(void)
 	json_t *st = status_rec();
 	ctl_text_status(mopen(&m), st, (time_t)NOW);
 	CHECK_STR(mtext(&m),
-		"Note: the printed statistics are not real-time; session time\n"
-		"as well as RX and TX data are updated on user disconnect\n"
+		"Note: RX and TX are the dataplanes' counters when the command ran\n"
 		"\n"
 		"General info:\n"
 		"\tStatus: online\n"
