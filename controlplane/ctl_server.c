@@ -38,6 +38,7 @@ struct ctl_conn {
 	size_t out_len, out_off;
 	bool streaming;			/* show events */
 	bool waiting;			/* for fresh counters before the reply */
+	bool eof;			/* the client shut down its sending side */
 	char cmd[CTL_CMD_MAX], arg[CTL_ARG_MAX];
 	bool close_after_write;
 	uint32_t events;
@@ -63,7 +64,7 @@ conn_free(struct ctl_conn *cc)
 	free(cc->out);
 	cc->out = NULL;
 	cc->out_len = cc->out_off = cc->req_len = 0;
-	cc->streaming = cc->close_after_write = false;
+	cc->streaming = cc->close_after_write = cc->eof = false;
 	cc->fd = -1;
 }
 
@@ -71,8 +72,7 @@ static void
 conn_update(struct ctl_conn *cc)
 {
 	uint32_t want = (cc->out_len > cc->out_off ? EPOLLOUT : 0)
-		| (cc->close_after_write || cc->streaming ? 0 : EPOLLIN)
-		| (cc->streaming ? EPOLLIN : 0);
+		| (cc->eof ? 0 : cc->streaming || !cc->close_after_write ? EPOLLIN : 0);
 	if (want != cc->events) {
 		cc->events = want;
 		ev_mod_fd(cc->ctl->s->loop, cc->fd, want);
@@ -172,6 +172,28 @@ handle_request(struct ctl_conn *cc)
 		run_request(cc->ctl->s, cc, 0);
 }
 
+/*
+ * End of the client's input. A request without its line feed still counts,
+ * and a reply still owed is sent (a client may shut down its sending side,
+ * as socat does); otherwise the client is gone (for show events: the way to
+ * stop). false when the connection was freed.
+ */
+static bool
+on_eof(struct ctl_conn *cc)
+{
+	cc->eof = true;
+	if (cc->req_len && !cc->waiting && !cc->streaming && !cc->close_after_write)
+		handle_request(cc);
+	if (cc->fd < 0)
+		return false;
+	if (cc->streaming || (!cc->waiting && cc->out_off == cc->out_len)) {
+		conn_free(cc);
+		return false;
+	}
+	conn_update(cc);
+	return true;
+}
+
 static void
 on_conn(void *arg, uint32_t events)
 {
@@ -179,10 +201,12 @@ on_conn(void *arg, uint32_t events)
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
 		char buf[4096];
 		ssize_t n = recv(cc->fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-			conn_free(cc);	/* gone (for show events: the way to stop) */
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			conn_free(cc);
 			return;
 		}
+		if (n == 0 && !on_eof(cc))
+			return;
 		if (n > 0 && !cc->streaming && !cc->close_after_write && !cc->waiting) {
 			char *nl = memchr(buf, '\n', (size_t)n);
 			size_t take = nl ? (size_t)(nl - buf) : (size_t)n;

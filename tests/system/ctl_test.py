@@ -212,6 +212,23 @@ def bad_input(srv):
     s.connect(SOCK)
     s.sendall(b'{"cmd":"show events"}\n')
     s.close()
+    s = socket.socket(socket.AF_UNIX)  # socat-style: send, shut down the sending side, read
+    s.connect(SOCK)
+    s.sendall(b'{"cmd":"show users"}')
+    s.shutdown(socket.SHUT_WR)
+    s.settimeout(5)
+    half = b""
+    try:
+        while True:
+            x = s.recv(65536)
+            if not x:
+                break
+            half += x
+    except socket.timeout:
+        pass
+    s.close()
+    check("a half-closed request still gets its reply", half.startswith(b'{"ok":true,"users":'),
+          repr(half[:60]))
     rc, st = ctl_json("show", "status")
     check("bad requests are refused, the daemon carries on", b'"ok":false' in g
           and b"too long" in big and rc == 0 and st.get("Status") == "online",
