@@ -83,10 +83,11 @@ def pending_cr_text(m):
     """client-pending-auth CR_TEXT: the client's management answers with cr-response."""
     sock = os.path.join(E.T, "auth3.sock")
     cli = client("auth3", E.ns_cli2, "client2", "management %s unix\nsetenv IV_SSO crtext" % sock)
+    # on the client's management first: a >INFOMSG with nobody connected is lost
+    cm = L.Mgmt(sock) if wait_for(lambda: os.path.exists(sock), 10) else None
     h, env, _ = m.client_block(r"^>CLIENT:CONNECT,\d+,\d+$", 30)
     f = h.split(",") if h else ["", "-1", "-1"]
     got = m.cmd('client-pending-auth %s %s "CR_TEXT:R,E:Enter PIN" 30' % (f[1], f[2]))
-    cm = L.Mgmt(sock) if wait_for(lambda: os.path.exists(sock), 10) else None
     info = cm.wait_event(r"^>INFOMSG:CR_TEXT:R,E:Enter PIN$", 15) if cm else None
     answer = base64.b64encode(b"123456").decode()
     sent = cm.cmd("cr-response %s" % answer) if cm else None
