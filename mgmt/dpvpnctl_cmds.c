@@ -72,30 +72,32 @@ show_status(FILE *out, const char *arg, json_t *reply)
 	return 0;
 }
 
+/* A list reply: occtl's text renderer, or its -j form. */
+static int
+show_list(FILE *out, json_t *list, void (*text)(FILE *, json_t *, time_t),
+	json_t *(*as_json)(json_t *, time_t))
+{
+	if (opt.json)
+		print_json(out, as_json(list, time(NULL)));
+	else
+		text(out, list, time(NULL));
+	return 0;
+}
+
 static int
 show_users(FILE *out, const char *arg, json_t *reply)
 {
 	(void)arg;
-	json_t *users = field(reply, "users");
-	remember_users(users);
-	if (opt.json)
-		print_json(out, ctl_json_users(users, time(NULL)));
-	else
-		ctl_text_users(out, users, time(NULL));
-	return 0;
+	remember_users(field(reply, "users"));
+	return show_list(out, field(reply, "users"), ctl_text_users, ctl_json_users);
 }
 
 static int
 show_user_info(FILE *out, const char *arg, json_t *reply)
 {
 	(void)arg;
-	json_t *users = field(reply, "users");
-	remember_users(users);
-	if (opt.json)
-		print_json(out, ctl_json_users(users, time(NULL)));
-	else
-		ctl_text_user_info(out, users, time(NULL));
-	return 0;
+	remember_users(field(reply, "users"));
+	return show_list(out, field(reply, "users"), ctl_text_user_info, ctl_json_users);
 }
 
 static int
@@ -214,13 +216,8 @@ static int
 show_sessions(FILE *out, const char *arg, json_t *reply)
 {
 	(void)arg;
-	json_t *sessions = field(reply, "sessions");
-	remember_sessions(sessions);
-	if (opt.json)
-		print_json(out, ctl_json_sessions(sessions, time(NULL)));
-	else
-		ctl_text_sessions(out, sessions, time(NULL));
-	return 0;
+	remember_sessions(field(reply, "sessions"));
+	return show_list(out, field(reply, "sessions"), ctl_text_sessions, ctl_json_sessions);
 }
 
 /* occtl: "Session ID not found or expired", and still exit 0. */
