@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ipc.h"
+#include "admin.h"
 #include "log.h"
 #include "mgmt.h"
 #include "server.h"
@@ -258,12 +259,18 @@ cp_mgmt_cr_response(struct cp_server *s, struct cp_client *c, const char *respon
 
 /* ---- bytecount: fresh counters, then a report to every connection due ---- */
 
+static void on_bytecount_timer(void *arg);
+static bool bytecount_waiting;	/* a report waits for the dataplanes */
+
+/* Runs once the dataplanes answered, so counters that moved since the last
+ * report carry a later time than that report (same-millisecond replies too). */
 static void
-on_bytecount_timer(void *arg)
+report_bytecount(struct cp_server *s, void *arg, int extra)
 {
-	struct cp_server *s = arg;
 	static struct mgmt_bytecount *list;
 	static uint32_t cap;
+	(void)arg, (void)extra;
+	bytecount_waiting = false;
 	if (!s->mgmt || !mgmt_bytecount_interval(s->mgmt))
 		return;	/* off until the next `bytecount n` */
 	if (!list) {
@@ -278,19 +285,24 @@ on_bytecount_timer(void *arg)
 				c->bytes_changed_ms };
 	}
 	mgmt_bytecount_report(s->mgmt, ev_now_ms(s->loop), list, n);
-	/* ask for counters now: the next tick reports them */
-	struct ipc_msg m = { .type = IPC_STATS_REQ };
-	m.u.stats_req.cookie = CP_STATS_COOKIE;
-	for (unsigned dp = 0; dp < dplink_count(s->dl); dp++)
-		dplink_send(s->dl, dp, &m);
 	ev_timer_set(s->loop, &s->bytecount_timer, ev_now_ms(s->loop) + 1000, on_bytecount_timer, s);
+}
+
+static void
+on_bytecount_timer(void *arg)
+{
+	struct cp_server *s = arg;
+	if (s->mgmt && mgmt_bytecount_interval(s->mgmt) && !bytecount_waiting) {
+		bytecount_waiting = true;
+		cp_stats_wait(s, report_bytecount, NULL, 0);
+	}
 }
 
 /* After `bytecount n`: ticks every second while any connection wants reports. */
 void
 cp_mgmt_bytecount_start(struct cp_server *s)
 {
-	if (!ev_timer_armed(&s->bytecount_timer))
+	if (!ev_timer_armed(&s->bytecount_timer) && !bytecount_waiting)
 		ev_timer_set(s->loop, &s->bytecount_timer, ev_now_ms(s->loop) + 1000,
 			on_bytecount_timer, s);
 }

@@ -4,6 +4,7 @@ dataplane). Prints PASS/FAIL lines and `N passed, N failed`."""
 import os
 import re
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -132,8 +133,11 @@ def traffic_and_status(m, cli, cid):
 
 def bytecount(m, cid):
     m.cmd("bytecount 1")
-    L.ping(E.ns_cli, LAN, 20, 0.1)
-    e = m.wait_event(r"^>BYTECOUNT_CLI:%d,\d+,\d+$" % cid, 6)
+    # traffic keeps flowing while we wait: a report names clients whose counters moved
+    pinger = threading.Thread(target=L.ping, args=(E.ns_cli, LAN, 40, 0.2))
+    pinger.start()
+    e = m.wait_event(r"^>BYTECOUNT_CLI:%d,\d+,\d+$" % cid, 8)
+    pinger.join()
     check("bytecount 1 -> >BYTECOUNT_CLI", e is not None, repr(e))
     m.cmd("bytecount 0")
 

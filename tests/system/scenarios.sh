@@ -132,7 +132,8 @@ scenario_reneg() {
 scenario_revoked() {
 	start_server tls-crypt "crl-verify $PKI/crl.pem"
 	start_client tls-crypt AES-256-GCM $NS_CLI revoked client
-	sleep 6
+	# A slow machine may take a while to get the client to its handshake.
+	wait_for 30 grep -q "TLS error" "$T/dpvpnd.log"
 	! grep -q "Initialization Sequence Completed" "$T/client.log" &&
 		grep -q "TLS error" "$T/dpvpnd.log"
 	check "revoked certificate refused" $? "($(grep -o 'TLS error: .*' "$T/dpvpnd.log" | head -1 | cut -c1-90))"
