@@ -15,11 +15,23 @@ struct cp_server;
 /* "OpenVPN 2.6.14 x86_64-pc-linux-gnu [...]": what tools parse as the version. */
 const char *cp_admin_title(void);
 
-/* stats_wait.c: cb runs once every dataplane sent fresh counters (at most 500 ms). */
+/*
+ * stats_wait.c: cb runs once every dataplane sent fresh counters (at most
+ * 500 ms): the sessions' (cp_stats_wait) or the dataplanes' own
+ * (cp_counters_wait). Cancel forgets arg's waits of both kinds.
+ */
 typedef void (*cp_stats_cb)(struct cp_server *s, void *arg, int extra);
 void cp_stats_wait(struct cp_server *s, cp_stats_cb cb, void *arg, int extra);
+void cp_counters_wait(struct cp_server *s, cp_stats_cb cb, void *arg, int extra);
 void cp_stats_wait_cancel(void *arg);
 void cp_stats_wait_done(struct cp_server *s, unsigned dp);
+void cp_counters_wait_done(struct cp_server *s, unsigned dp);
+
+/* dp_counters.c: COUNTERS_REQ to every synced dataplane (returns how many),
+ * what they answer, and the answers as dpvpnctl's show stats record. */
+unsigned cp_dp_counters_request(struct cp_server *s);
+struct ipc_counters;
+void cp_dp_counters_on_msg(struct cp_server *s, unsigned dp, const struct ipc_counters *c);
 
 /* STATS_REQ to every dataplane; returns how many were asked. */
 unsigned cp_admin_request_stats(struct cp_server *s, uint32_t cookie);

@@ -22,8 +22,9 @@ void cp_ctl_close(struct cp_server *s);
  * for events (show events).
  */
 json_t *cp_ctl_command(struct cp_server *s, const char *cmd, const char *arg, bool *stream);
-/* Whether a command shows byte counters (they are fetched fresh first). */
-bool cp_ctl_wants_counters(const char *cmd);
+/* What a command shows that is fetched fresh from the dataplanes first. */
+enum cp_ctl_fresh { CP_CTL_FRESH_NONE, CP_CTL_FRESH_SESSIONS, CP_CTL_FRESH_DATAPLANES };
+enum cp_ctl_fresh cp_ctl_wants_counters(const char *cmd);
 
 /* show events: to every connection that asked. */
 void cp_ctl_broadcast_event(struct cp_server *s, json_t *event);
@@ -35,6 +36,8 @@ void cp_ctl_client_event(struct cp_server *s, const struct cp_client *c, bool co
 json_t *cp_ctl_user_record(const struct cp_server *s, const struct cp_client *c);
 json_t *cp_ctl_status_record(const struct cp_server *s);
 json_t *cp_ctl_dataplanes_record(const struct cp_server *s);
+/* dp_counters.c: every dataplane's counters from the last COUNTERS_REQ. */
+json_t *cp_ctl_stats_record(const struct cp_server *s);
 size_t cp_ctl_banned_count(const struct cp_server *s);
 
 #endif

@@ -110,6 +110,13 @@ cmd_status(struct cp_server *s, const char *arg)
 }
 
 static json_t *
+cmd_stats(struct cp_server *s, const char *arg)
+{
+	(void)arg;
+	return with(ok(), "dataplanes", cp_ctl_stats_record(s));
+}
+
+static json_t *
 cmd_dataplanes(struct cp_server *s, const char *arg)
 {
 	(void)arg;
@@ -348,6 +355,7 @@ static const struct {
 	{ "show id", cmd_id },
 	{ "show iroutes", cmd_iroutes },
 	{ "show dataplanes", cmd_dataplanes },
+	{ "show stats", cmd_stats },
 	{ "disconnect user", cmd_disconnect_user },
 	{ "disconnect id", cmd_disconnect_id },
 	{ "reload", cmd_reload },
@@ -368,11 +376,15 @@ cp_ctl_command(struct cp_server *s, const char *cmd, const char *arg, bool *stre
 	return fail("unknown command", false);
 }
 
-bool
+enum cp_ctl_fresh
 cp_ctl_wants_counters(const char *cmd)
 {
-	return !strncmp(cmd, "show user", 9) || !strcmp(cmd, "show id")
-		|| !strcmp(cmd, "show status") || !strcmp(cmd, "show events");
+	if (!strcmp(cmd, "show stats"))
+		return CP_CTL_FRESH_DATAPLANES;
+	if (!strncmp(cmd, "show user", 9) || !strcmp(cmd, "show id")
+		|| !strcmp(cmd, "show status") || !strcmp(cmd, "show events"))
+		return CP_CTL_FRESH_SESSIONS;
+	return CP_CTL_FRESH_NONE;
 }
 
 /* occtl's disconnect reasons (ocserv common.c) for dpvpnd's own words. */

@@ -165,11 +165,17 @@ handle_request(struct ctl_conn *cc)
 		return;
 	}
 	cc->waiting = true;
-	/* users' and the server's byte counters: fresh from the dataplanes */
-	if (cp_ctl_wants_counters(cc->cmd))
+	/* users' and the server's byte counters, the dataplanes' own: fresh */
+	switch (cp_ctl_wants_counters(cc->cmd)) {
+	case CP_CTL_FRESH_SESSIONS:
 		cp_stats_wait(cc->ctl->s, run_request, cc, 0);
-	else
+		break;
+	case CP_CTL_FRESH_DATAPLANES:
+		cp_counters_wait(cc->ctl->s, run_request, cc, 0);
+		break;
+	default:
 		run_request(cc->ctl->s, cc, 0);
+	}
 }
 
 /*

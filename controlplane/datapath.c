@@ -346,6 +346,9 @@ cp_dp_on_msg(void *arg, unsigned dp, const struct ipc_msg *m)
 			log_info("dataplane %u: %u sessions of a previous dpvpnd adopted until they end",
 				dp, m->u.stats_done.n_sessions);
 		break;
+	case IPC_COUNTERS:
+		cp_dp_counters_on_msg(s, dp, &m->u.counters);
+		break;
 	case IPC_ERROR:
 		log_warnx("dataplane %u refused %s for session %u: %s", dp,
 			ipc_type_name(m->u.error.ref_type) ? ipc_type_name(m->u.error.ref_type) : "?",

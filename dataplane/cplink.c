@@ -13,6 +13,7 @@
 
 #include "dp.h"
 #include "ipc.h"
+#include "stat_groups.h"
 #include "log.h"
 
 #define RX_PER_SERVICE 64
@@ -161,6 +162,9 @@ dispatch(const struct ipc_msg *m)
 		return;
 	case IPC_RESYNC_REQ:
 		send_stats(m->u.resync_req.cookie, true);
+		return;
+	case IPC_COUNTERS_REQ:
+		dp_groups_send(m->u.counters_req.cookie, send_msg);
 		return;
 	case IPC_SESSION_DEL:
 		send_final_stats(&m->u.session_del);

@@ -127,6 +127,7 @@ struct dp_global {
 	struct rte_lpm *lpm;
 	struct rte_hash *v1_by_addr;
 	struct dp_session **sessions;	/* [max_sessions], by sess */
+	uint32_t n_sessions;		/* set in sessions[] (service loop writes) */
 	struct dp_session **by_peer;	/* [max_sessions], by peer_id */
 	struct rte_ring *slow_ring;	/* ARP/ICMP/punt packets to the service loop */
 	struct rte_ring *hold_ring;	/* packets waiting for a next hop */

@@ -123,6 +123,7 @@ unpublish(struct dp_session *s)
 		s->v1_pos = rte_hash_del_key(dp.v1_by_addr, &vk);
 	}
 	__atomic_store_n(&dp.sessions[s->sess], NULL, __ATOMIC_RELEASE);
+	__atomic_store_n(&dp.n_sessions, dp.n_sessions - 1, __ATOMIC_RELAXED);
 }
 
 static void
@@ -199,6 +200,7 @@ session_add(const struct ipc_session_add *a)
 		s->v1_port = vk.port;
 	}
 	__atomic_store_n(&dp.sessions[s->sess], s, __ATOMIC_RELEASE);
+	__atomic_store_n(&dp.n_sessions, dp.n_sessions + 1, __ATOMIC_RELAXED);
 	if (a->peer_id != IPC_PEER_ID_NONE)
 		__atomic_store_n(&dp.by_peer[a->peer_id], s, __ATOMIC_RELEASE);
 	return 0;

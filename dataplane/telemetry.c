@@ -15,33 +15,30 @@
 
 #include "dp.h"
 #include "ipc.h"
+#include "stat_groups.h"
 
 #define SESSIONS_PER_PAGE 500
 
 static const char *const cipher_names[] = { "none", "AES-128-GCM", "AES-256-GCM",
 	"CHACHA20-POLY1305" };
 
+/* A counter group (stat_groups.c) as telemetry dict entries. */
+static void
+add_group(struct rte_tel_data *d, const struct dp_group *g)
+{
+	for (unsigned i = 0; i < g->n; i++)
+		rte_tel_data_add_dict_u64(d, g->names[i], g->values[i]);
+}
+
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
 	(void)params;
-	struct dp_counters c;
-	uint64_t drops = 0, live = 0;
-	dp_counters_sum(&c);
+	struct dp_group g;
+	dp_group_stats(&g);
 	rte_tel_data_start_dict(d);
-	for (unsigned i = 0; i < DP_STAT__COUNT; i++)
-		rte_tel_data_add_dict_u64(d, dp_stat_names[i], c.stat[i]);
-	for (unsigned i = 0; i < DP_DROP__COUNT; i++)
-		drops += c.drop[i];
-	for (uint32_t i = 0; i < dp.conf.max_sessions; i++)
-		live += dp.sessions[i] != NULL;
-	rte_tel_data_add_dict_u64(d, "drops", drops);
-	rte_tel_data_add_dict_u64(d, "sessions", live);
-	rte_tel_data_add_dict_u64(d, "bans", dp_ban_count());
-	rte_tel_data_add_dict_u64(d, "control_plane_up", dp.cp_up);
-	rte_tel_data_add_dict_u64(d, "control_rx_bad", dp_cplink_rx_bad());
-	rte_tel_data_add_dict_u64(d, "control_tx_fail", dp_cplink_tx_fail());
+	add_group(d, &g);
 	return 0;
 }
 
@@ -50,11 +47,10 @@ tel_drops(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
 	(void)params;
-	struct dp_counters c;
-	dp_counters_sum(&c);
+	struct dp_group g;
+	dp_group_drops(&g);
 	rte_tel_data_start_dict(d);
-	for (unsigned i = 0; i < DP_DROP__COUNT; i++)
-		rte_tel_data_add_dict_u64(d, dp_drop_names[i], c.drop[i]);
+	add_group(d, &g);
 	return 0;
 }
 
@@ -77,24 +73,18 @@ tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
 	(void)params;
+	struct dp_group g;
 	rte_tel_data_start_dict(d);
 	for (unsigned i = 0; i < dp.n_lcores; i++) {
-		const struct dp_lcore *lc = &dp.lcores[i];
 		struct rte_tel_data *x = rte_tel_data_alloc();
-		uint64_t drops = 0;
 		char name[16];
 		if (!x)
 			return -ENOMEM;
+		dp_group_lcore(&g, i);
 		rte_tel_data_start_dict(x);
-		rte_tel_data_add_dict_string(x, "role", lc->worker < 0 ? "service"
-			: lc->service ? "worker+service" : "worker");
-		for (unsigned s = 0; s < DP_STAT__COUNT; s++)
-			rte_tel_data_add_dict_u64(x, dp_stat_names[s],
-				__atomic_load_n(&lc->cnt.stat[s], __ATOMIC_RELAXED));
-		for (unsigned k = 0; k < DP_DROP__COUNT; k++)
-			drops += __atomic_load_n(&lc->cnt.drop[k], __ATOMIC_RELAXED);
-		rte_tel_data_add_dict_u64(x, "drops", drops);
-		snprintf(name, sizeof(name), "%u", lc->lcore_id);
+		rte_tel_data_add_dict_string(x, "role", g.role);
+		add_group(x, &g);
+		snprintf(name, sizeof(name), "%u", g.index);
 		add_child(d, name, x);
 	}
 	return 0;
@@ -111,41 +101,29 @@ addr_str(char *buf, size_t n, uint32_t addr, uint16_t port_be)
 		snprintf(buf, n, "%s", a);
 }
 
-/* NIC counters next to our own, so one read shows where packets went. */
-static void
-add_port_counters(struct rte_tel_data *x, uint16_t port_id)
-{
-	struct rte_eth_stats st;
-	if (rte_eth_stats_get(port_id, &st) != 0)
-		return;
-	rte_tel_data_add_dict_u64(x, "ipackets", st.ipackets);
-	rte_tel_data_add_dict_u64(x, "opackets", st.opackets);
-	rte_tel_data_add_dict_u64(x, "ibytes", st.ibytes);
-	rte_tel_data_add_dict_u64(x, "obytes", st.obytes);
-	rte_tel_data_add_dict_u64(x, "imissed", st.imissed);
-	rte_tel_data_add_dict_u64(x, "ierrors", st.ierrors);
-	rte_tel_data_add_dict_u64(x, "oerrors", st.oerrors);
-	rte_tel_data_add_dict_u64(x, "rx_nombuf", st.rx_nombuf);
-}
-
+/* Our addresses next to the NIC's counters, so one read shows where packets went. */
 static int
 tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
 	(void)params;
-	static const char *const roles[] = { "outside", "inside" };
+	struct dp_group g;
 	rte_tel_data_start_dict(d);
 	for (unsigned r = 0; r < DP_NUM_ROLES; r++) {
 		struct rte_tel_data *x = rte_tel_data_alloc();
 		char buf[64];
+		if (!x)
+			return -ENOMEM;
+		dp_group_port(&g, r);
 		rte_tel_data_start_dict(x);
 		rte_tel_data_add_dict_u64(x, "port_id", dp.port[r].port_id);
+		rte_tel_data_add_dict_string(x, "name", g.name);
 		addr_str(buf, sizeof(buf), dp.port[r].addr, 0);
 		rte_tel_data_add_dict_string(x, "addr", buf);
 		rte_ether_format_addr(buf, sizeof(buf), &dp.port[r].mac);
 		rte_tel_data_add_dict_string(x, "mac", buf);
-		add_port_counters(x, dp.port[r].port_id);
-		add_child(d, roles[r], x);
+		add_group(x, &g);
+		add_child(d, g.role, x);
 	}
 	return 0;
 }

@@ -347,6 +347,10 @@ ctl_text_stats(FILE *out, json_t *stats)
 		if (i)
 			fputc('\n', out);
 		fprintf(out, "Dataplane %s:\n", ctl_str(dp, "name"));
+		if (json_is_false(json_object_get(dp, "connected")))
+			fprintf(out, "\t(not connected)\n");
+		else if (json_is_false(json_object_get(dp, "complete")))
+			fprintf(out, "\t(did not answer in time: what arrived)\n");
 		stat_section(out, "Stats", json_object_get(dp, "stats"), false);
 		stat_section(out, "Drops", json_object_get(dp, "drops"), true);
 		json_array_foreach(json_object_get(dp, "ports"), j, port) {

@@ -122,6 +122,17 @@ show_dataplanes(FILE *out, const char *arg, json_t *reply)
 	return 0;
 }
 
+static int
+show_stats(FILE *out, const char *arg, json_t *reply)
+{
+	(void)arg;
+	if (opt.json)
+		print_json(out, json_pack("{s:O}", "dataplanes", field(reply, "dataplanes")));
+	else
+		ctl_text_stats(out, reply);
+	return 0;
+}
+
 /* Commands that answer with one sentence, occtl's words. */
 static int
 said(FILE *out, const char *arg, json_t *reply, const char *yes, const char *no)
@@ -307,6 +318,8 @@ static const struct command commands[] = {
 		show_events, .no_pager = true },
 	{ "show dataplanes", NULL, "Prints the connected dataplanes (dpvpn)", "show dataplanes",
 		show_dataplanes, .needs_arg = false },
+	{ "show stats", NULL, "Prints the dataplanes' counters per port, lcore and drop reason (dpvpn)",
+		"show stats", show_stats, .needs_arg = false },
 	{ "stop", "now", "Terminates the server", "stop now", stop, .no_pager = true },
 	{ "reset", NULL, "Resets the screen and terminal", NULL, NULL, .interactive_only = true },
 	{ "help", "or ?", "Prints this help", NULL, NULL, .interactive_only = true },

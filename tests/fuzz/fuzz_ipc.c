@@ -1,16 +1,28 @@
 /*
  * Fuzz target for the IPC decoder. Any input must be either refused or
  * decoded into a message that re-encodes and decodes to the same struct,
- * and whose encoding is a fixed point (canonical form).
+ * and whose encoding is a fixed point (canonical form). A COUNTERS message
+ * is also read name by name.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ipc.h"
+#include "ipc_counters.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 size_t fuzz_seed(unsigned idx, uint8_t *buf, size_t cap);
+
+/* The control plane reads COUNTERS groups name by name: names must be clean. */
+static void
+check_counter(void *arg, const char *name, uint64_t value)
+{
+	(void)arg;
+	(void)value;
+	if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(name))
+		abort();
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -20,6 +32,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (ipc_decode(data, size, &a) < 0)
 		return 0;
+	if (a.type == IPC_COUNTERS)
+		ipc_counters_each(&a.u.counters, check_counter, NULL);
 	/* A message that passed validation must always fit IPC_MSG_MAX. */
 	int n = ipc_encode(&a, enc, sizeof(enc));
 	if (n <= 0 || ipc_decode(enc, (size_t)n, &b) < 0)

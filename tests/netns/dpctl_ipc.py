@@ -68,6 +68,10 @@ MESSAGES = {
     19: ('SESSION_INFO', DP2CP, [('cookie', U32), ('sess', U32), ('gen', U32), ('peer_id', U32),
                                  ('peer_addr', ADDR), ('peer_port', U16), ('vaddr', ADDR), ('flags', U32),
                                  ('key_mask', U8), ('tx_key_id', U8), ('rx_pkts', U64), ('tx_pkts', U64)]),
+    23: ('COUNTERS_REQ', CP2DP, [('cookie', U32)]),
+    24: ('COUNTERS', DP2CP, [('cookie', U32), ('last', U8), ('kind', STR(16)), ('index', U32),
+                             ('role', STR(16)), ('name', STR(64)), ('names', STR(1024)),
+                             ('values', BIN(1024))]),
 }
 TYPE_IDS = {name: tid for tid, (name, _, _) in MESSAGES.items()}
 

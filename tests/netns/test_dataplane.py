@@ -521,6 +521,55 @@ class DataplaneTest:
                 probs.append('sess %d idle_ms %d' % (sess, s['idle_ms']))
         return self.check('stats', not probs, '; '.join(probs) or '%d sessions exact' % len(st))
 
+    def counters(self, cookie):
+        """COUNTERS_REQ: the groups as {(kind, index): (role, name, {counter: value})}, or a problem."""
+        self.cp.send({'type': 'COUNTERS_REQ', 'cookie': cookie})
+        groups, end = {}, time.monotonic() + 3.0
+        while time.monotonic() < end:
+            m = self.cp.recv('COUNTERS', 1.0, match=lambda m: m['cookie'] == cookie)
+            if m is None:
+                continue
+            names = m['names'].split(',') if m['names'] else []
+            if len(m['values']) != 8 * len(names):
+                return None, '%s %d: %d names, %d value bytes' % (m['kind'], m['index'], len(names),
+                                                                  len(m['values']))
+            values = struct.unpack('>%dQ' % len(names), m['values'])
+            g = groups.setdefault((m['kind'], m['index']), (m['role'], m['name'], {}))
+            g[2].update(zip(names, values))
+            if m['last']:
+                return groups, None
+        return None, 'no COUNTERS with last=1 within 3 s'
+
+    def t_counters(self):
+        """COUNTERS (dpvpnctl show stats): the same numbers as telemetry, per group."""
+        groups, err = self.counters(0xC0DE)
+        if err:
+            return self.check('counters', False, err)
+        probs = []
+        drops_tel, stats_tel = self.tele.drops(), self.tele.query('/dpvpn/stats')
+        lcores_tel = self.tele.query('/dpvpn/lcores')
+        drops = groups.get(('drops', 0), ('', '', {}))[2]
+        stats = groups.get(('stats', 0), ('', '', {}))[2]
+        if drops != drops_tel:
+            probs.append('drops %s != telemetry %s' % (short_list(sorted(drops.items())),
+                                                       short_list(sorted(drops_tel.items()))))
+        for k in ('decrypted', 'encrypted', 'rx_outside', 'sessions', 'tsc_hz'):
+            if stats.get(k) != stats_tel.get(k):
+                probs.append('stats %s %s != telemetry %s' % (k, stats.get(k), stats_tel.get(k)))
+        lcores = {i: g for (kind, i), g in groups.items() if kind == 'lcore'}
+        if sorted(str(i) for i in lcores) != sorted(lcores_tel):
+            probs.append('lcores %s, telemetry %s' % (sorted(lcores), sorted(lcores_tel)))
+        if sum(g[2].get('decrypted', 0) for g in lcores.values()) != stats.get('decrypted'):
+            probs.append('lcores decrypted do not add up to the total')
+        if any('cycles_per_packet' not in g[2] or not g[0] for g in lcores.values()):
+            probs.append('an lcore without role or cycles_per_packet')
+        roles = sorted(g[0] for (kind, _), g in groups.items() if kind == 'port')
+        if roles != ['inside', 'outside']:
+            probs.append('port roles %s' % roles)
+        return self.check('counters', not probs, '; '.join(probs) or
+                          '%d groups, %d drop reasons, %d lcores, equal to telemetry'
+                          % (len(groups), len(drops), len(lcores)))
+
     def t_rollover(self, sess=4):
         name = 'key_rollover'
         p, errs = self.new_peer(sess, 'AES-256-GCM', 10 + sess, '10.99.0.%d' % (10 + sess))
@@ -1148,6 +1197,7 @@ class DataplaneTest:
             lambda: self.t_echo_cipher('echo_chacha20_poly1305', 2, 'CHACHA20-POLY1305'),
             lambda: self.t_echo_cipher('echo_data_v1', 3, 'AES-256-GCM', v1=True),
             lambda: self.t_stats([0, 1, 2, 3]),
+            self.t_counters,
             self.t_rollover,
             self.t_drops,
             self.t_telemetry_script,

@@ -243,6 +243,43 @@ def reload_and_stop(srv):
     check("stop now", rc == 0 and out == "Server scheduled to stop\n" and gone, out)
 
 
+def stats():
+    """show stats: the dataplane's own counters through dpvpnd agree with its telemetry."""
+    got = L.ping(E.ns_cli, LAN, 20, 0.01, 500)
+    rc, js = ctl_json("show", "stats")
+    dps = js.get("dataplanes") if isinstance(js, dict) else None
+    d = dps[0] if isinstance(dps, list) and len(dps) == 1 else {}
+    st, lcores, ports = d.get("stats", {}), d.get("lcores", {}), d.get("ports", [])
+    tel = L.dp_counter(E.prefix, "/dpvpn/stats", "decrypted")
+    check("show stats -j: totals", rc == 0 and got == 20 and d.get("complete") is True
+          and d.get("connected") is True and st.get("sessions") == 1
+          and st.get("decrypted", 0) >= 20 and 0 <= tel - st["decrypted"] <= 4
+          and st.get("tsc_hz", 0) > 0 and st.get("cycles_per_packet", 0) > 0,
+          "(decrypted %s, telemetry %d; %s)" % (st.get("decrypted"), tel, json.dumps(st)[:300]))
+    check("show stats -j: every drop reason",
+          "banned" in d.get("drops", {}) and "auth_fail" in d["drops"]
+          and all(isinstance(v, int) for v in d["drops"].values()), json.dumps(d.get("drops"))[:200])
+    check("show stats -j: ports and lcores",
+          sorted(p.get("role") for p in ports) == ["inside", "outside"]
+          and all(p.get("name", "").startswith("net_af_packet") and p.get("ipackets", 0) > 0
+                  for p in ports)
+          and lcores and all(isinstance(v.get("cycles_per_packet"), int) and v.get("role")
+                             for v in lcores.values()),
+          json.dumps({"ports": ports, "lcores": lcores})[:400])
+    rc, out, _ = ctl("show", "stats")
+    check("show stats text", rc == 0 and out.startswith("Dataplane ") and "\tStats:\n" in out
+          and re.search(r"\t\tdecrypted: \d+\n", out) and re.search(r"\tPort \d+ \(net_af_packet", out)
+          and re.search(r"\tLcore \d+:\n\t\trole: ", out), out[:300])
+
+
+def stats_value(group, key):
+    rc, js = ctl_json("show", "stats")
+    try:
+        return js["dataplanes"][0][group][key]
+    except (KeyError, IndexError, TypeError):
+        return -1
+
+
 def bans():
     """Wrong passwords get an address banned: the dataplane drops it, dpvpnd sees nothing."""
     pw = os.path.join(E.T, "passwd")
@@ -273,6 +310,9 @@ def bans():
     check("a banned address is dropped in the dataplane; dpvpnd sees nothing",
           drops1 > drops0 >= 0 and punts1 == punts0, "(banned drops %d -> %d, control packets "
           "at dpvpnd %d -> %d)" % (drops0, drops1, punts0, punts1))
+    banned_ctl = stats_value("drops", "banned")
+    check("show stats counts the banned drops", banned_ctl == drops1,
+          "(show stats %d, telemetry %d)" % (banned_ctl, drops1))
     rc, out, _ = ctl("show", "ip", "ban", "points")
     check("show ip ban points", rc == 0 and "198.18.0.3" in out, out)
     rc, out, _ = ctl("unban", "ip", "198.18.0.3")
@@ -350,6 +390,7 @@ def main():
         wait_for(lambda: ctl_json("show", "users")[1], 10)
         u = users_and_counters(cli)
         detail_commands(u)
+        stats()
         exit_codes()
         interactive()
         events(srv)

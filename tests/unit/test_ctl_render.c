@@ -579,7 +579,9 @@ test_dpvpn_only(void)
 		" \"ports\": [{\"port\": 0, \"name\": \"0000:3b:00.0\", \"rx_packets\": 7,"
 		" \"tx_packets\": 1}],"
 		" \"lcores\": {\"2\": {\"bursts\": 5}, \"3\": {\"bursts\": 0}}},"
-		" {\"name\": \"dp1\", \"stats\": {}, \"drops\": {\"x\": 0}}]}", 0, NULL);
+		" {\"name\": \"dp1\", \"stats\": {}, \"drops\": {\"x\": 0}},"
+		" {\"name\": \"dp2\", \"connected\": false, \"complete\": false},"
+		" {\"name\": \"dp3\", \"connected\": true, \"complete\": false}]}", 0, NULL);
 	CHECK(stats != NULL);
 	ctl_text_stats(mopen(&m), stats);
 	CHECK_STR(mtext(&m),
@@ -598,6 +600,20 @@ test_dpvpn_only(void)
 		"\t\tbursts: 0\n"
 		"\n"
 		"Dataplane dp1:\n"
+		"\tStats:\n"
+		"\t\t(none)\n"
+		"\tDrops:\n"
+		"\t\t(none)\n"
+		"\n"
+		"Dataplane dp2:\n"
+		"\t(not connected)\n"
+		"\tStats:\n"
+		"\t\t(none)\n"
+		"\tDrops:\n"
+		"\t\t(none)\n"
+		"\n"
+		"Dataplane dp3:\n"
+		"\t(did not answer in time: what arrived)\n"
 		"\tStats:\n"
 		"\t\t(none)\n"
 		"\tDrops:\n"
