@@ -5,6 +5,7 @@
  * until acknowledged, and again after every reconnect (socket monitor), so
  * either side may restart.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -108,26 +109,87 @@ poll_monitor(void)
 	zmq_msg_close(&ev);
 }
 
-static void
-send_stats(uint32_t cookie, bool info)
+/* Like send_msg, but 1 when ZeroMQ's queue is full right now (try again later). */
+static int
+try_send(const struct ipc_msg *m)
 {
-	uint32_t n = 0;
-	for (uint32_t i = 0; i < dp.conf.max_sessions; i++) {
-		const struct dp_session *s = dp.sessions[i];
+	uint8_t buf[IPC_MSG_MAX];
+	int n = ipc_encode(m, buf, sizeof(buf));
+	if (n < 0)
+		return -1;
+	if (zmq_send(zsock, buf, (size_t)n, ZMQ_DONTWAIT) >= 0)	/* bytes queued */
+		return 0;
+	if (zmq_errno() == EAGAIN)
+		return 1;
+	n_tx_fail++;
+	return -1;
+}
+
+/*
+ * STATS_REQ / RESYNC_REQ replies: one message per session, which at 100k
+ * sessions is more than ZeroMQ queues at once. They go out a slice per
+ * service iteration, resuming where the queue was full, so none is lost
+ * and the loop never blocks; requests that arrive meanwhile wait their turn.
+ */
+#define STATS_QUEUE 8
+#define STATS_SLICE 1024	/* session slots looked at per service iteration */
+
+static struct {
+	uint32_t cookie[STATS_QUEUE];
+	bool info[STATS_QUEUE];
+	unsigned head, len;
+	uint32_t next_slot, sent;
+} stats_job;
+
+static bool
+queue_stats(uint32_t cookie, bool info)
+{
+	if (stats_job.len == STATS_QUEUE)
+		return false;
+	unsigned i = (stats_job.head + stats_job.len++) % STATS_QUEUE;
+	stats_job.cookie[i] = cookie;
+	stats_job.info[i] = info;
+	return true;
+}
+
+/* Sends what fits of the current reply; true when it is complete. */
+static bool
+stats_job_step(uint32_t cookie, bool info)
+{
+	uint32_t end = stats_job.next_slot + STATS_SLICE;
+	struct ipc_msg m;
+	for (; stats_job.next_slot < dp.conf.max_sessions && stats_job.next_slot < end;
+	     stats_job.next_slot++) {
+		const struct dp_session *s = dp.sessions[stats_job.next_slot];
 		if (!s)
 			continue;
-		struct ipc_msg m;
 		if (info)
 			dp_session_info_fill(s, cookie, &m);
 		else
 			dp_session_stats_fill(s, cookie, &m);
-		send_msg(&m);
-		n++;
+		if (try_send(&m) == 1)
+			return false;	/* full: this slot again next time */
+		stats_job.sent++;
 	}
-	struct ipc_msg done = { .type = IPC_STATS_DONE };
-	done.u.stats_done.cookie = cookie;
-	done.u.stats_done.n_sessions = n;
-	send_msg(&done);
+	if (stats_job.next_slot < dp.conf.max_sessions)
+		return false;
+	m = (struct ipc_msg){ .type = IPC_STATS_DONE };
+	m.u.stats_done.cookie = cookie;
+	m.u.stats_done.n_sessions = stats_job.sent;
+	return try_send(&m) != 1;
+}
+
+static void
+stats_service(void)
+{
+	if (!stats_job.len)
+		return;
+	unsigned h = stats_job.head;
+	if (!stats_job_step(stats_job.cookie[h], stats_job.info[h]))
+		return;
+	stats_job.head = (h + 1) % STATS_QUEUE;
+	stats_job.len--;
+	stats_job.next_slot = stats_job.sent = 0;
 }
 
 /* Before a SESSION_DEL is applied: the last counters of the session it names, if it exists. */
@@ -158,11 +220,10 @@ dispatch(const struct ipc_msg *m)
 		dp.cp_up = true;
 		return;
 	case IPC_STATS_REQ:
-		send_stats(m->u.stats_req.cookie, false);
-		return;
 	case IPC_RESYNC_REQ:
-		send_stats(m->u.resync_req.cookie, true);
-		return;
+		err = queue_stats(m->type == IPC_RESYNC_REQ ? m->u.resync_req.cookie
+			: m->u.stats_req.cookie, m->type == IPC_RESYNC_REQ) ? 0 : IPC_E_NO_ROOM;
+		break;
 	case IPC_COUNTERS_REQ:
 		dp_groups_send(m->u.counters_req.cookie, send_msg);
 		return;
@@ -222,6 +283,7 @@ dp_cplink_service(uint64_t now)
 		next_hello = now + dp.tsc_hz;
 	}
 	poll_socket();
+	stats_service();
 }
 
 int
