@@ -17,6 +17,7 @@
 #include <openssl/rand.h>
 
 #include "authtoken.h"
+#include "be64.h"
 
 _Static_assert(sizeof(AUTHTOKEN_PREFIX) - 1 == AUTHTOKEN_PREFIX_LEN, "prefix length");
 _Static_assert(AUTHTOKEN_RAW_LEN % 3 == 0, "token data must need no base64 padding");
@@ -25,24 +26,6 @@ _Static_assert(AUTHTOKEN_SESSID_LEN % 3 == 0, "session id must need no base64 pa
 enum { PEM_FILE_MAX = 16 * 1024 };	/* OpenVPN reads at most 2048 key bytes */
 
 /* ---- helpers ---- */
-
-static void
-put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
-static uint64_t
-get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
 
 static bool
 is_b64(char c)

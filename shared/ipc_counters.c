@@ -1,5 +1,7 @@
 #include "ipc_counters.h"
 
+#include "be64.h"
+
 #include <stdbool.h>
 #include <string.h>
 
@@ -21,22 +23,6 @@ name_ok(const char *n, size_t len)
 		if (!name_char_ok(n[i]))
 			return false;
 	return true;
-}
-
-static void
-put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static uint64_t
-get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
 }
 
 static void
