@@ -200,6 +200,46 @@ km2_server_build(uint8_t *out, size_t cap, const uint8_t random1[KM2_RANDOM_LEN]
 	return (int)n;
 }
 
+/* A string field: empty as 00 00 (what 2.x writes for absent values). */
+static size_t
+put_field(uint8_t *p, const char *s)
+{
+	size_t len = strlen(s);
+	return put_string(p, len ? s : NULL, len);
+}
+
+int
+km2_client_build(uint8_t *out, size_t cap, const struct km2_client_msg *m)
+{
+	if (!out || !m)
+		return KM2_E_ARG;
+	const char *user = m->has_userpass ? m->username : "", *pass = m->has_userpass ? m->password : "";
+	const char *fields[4] = { m->options, user, pass, m->peer_info };
+	const size_t limits[4] = { KM2_OPTIONS_MAX, KM2_USERPASS_MAX, KM2_USERPASS_MAX, KM2_PEERINFO_MAX };
+	size_t need = KM2_HDR_LEN + KM2_PRE_MASTER_LEN + 2 * KM2_RANDOM_LEN;
+	for (int i = 0; i < 4; i++) {
+		size_t len = strnlen(fields[i], limits[i]);
+		if (len >= limits[i])
+			return KM2_E_ARG;
+		need += 2 + (len ? len + 1 : 0);
+	}
+	if (cap < need)
+		return KM2_E_ARG;
+	memset(out, 0, 4);	/* uint32 0 */
+	out[4] = KM2_METHOD;
+	size_t n = KM2_HDR_LEN;
+	memcpy(out + n, m->pre_master, KM2_PRE_MASTER_LEN);
+	n += KM2_PRE_MASTER_LEN;
+	memcpy(out + n, m->random1, KM2_RANDOM_LEN);
+	n += KM2_RANDOM_LEN;
+	memcpy(out + n, m->random2, KM2_RANDOM_LEN);
+	n += KM2_RANDOM_LEN;
+	for (int i = 0; i < 4; i++)
+		n += put_field(out + n, fields[i]);
+	assert(n == need);
+	return (int)n;
+}
+
 bool
 km2_occ_uses_comp(const char *options)
 {

@@ -108,6 +108,16 @@ void km2_client_msg_wipe(struct km2_client_msg *m);
 int km2_server_build(uint8_t *out, size_t cap, const uint8_t random1[KM2_RANDOM_LEN],
 		     const uint8_t random2[KM2_RANDOM_LEN], const char *options);
 
+/*
+ * Build a client's message from m (the counterpart of km2_client_parse(),
+ * for load generators and tests): method 2, pre_master, random1, random2,
+ * m->options, username and password (empty fields unless has_userpass),
+ * then m->peer_info ("" is sent as an empty field). Returns the length, or
+ * KM2_E_ARG when a string is over its limit or cap is too small
+ * (KM2_CLIENT_MSG_MAX is always enough).
+ */
+int km2_client_build(uint8_t *out, size_t cap, const struct km2_client_msg *m);
+
 /* The OCC string announces compression framing (2.6: strstr ",comp-lzo,"):
  * the client puts a compression byte before every data payload (§7.6). */
 bool km2_occ_uses_comp(const char *options);

@@ -1,5 +1,6 @@
 /*
- * OpenSSL server sessions over memory BIOs. Nothing here blocks or touches a
+ * OpenSSL sessions over memory BIOs (dpvpnd is the server; the client role
+ * serves the handshake load generator). Nothing here blocks or touches a
  * socket: the caller moves bytes between these BIOs and the reliability
  * layer, so one slow handshake never stalls the event loop.
  */
@@ -19,6 +20,7 @@
 
 struct cp_tls_ctx {
 	SSL_CTX *ssl;
+	bool client;
 };
 
 struct cp_tls {
@@ -150,7 +152,7 @@ int
 cp_tls_ctx_new(struct cp_tls_ctx **out, const struct cp_tls_conf *c, char *err, size_t errlen)
 {
 	struct cp_tls_ctx *ctx = calloc(1, sizeof(*ctx));
-	if (!ctx || !(ctx->ssl = SSL_CTX_new(TLS_server_method()))) {
+	if (!ctx || !(ctx->ssl = SSL_CTX_new(c->client ? TLS_client_method() : TLS_server_method()))) {
 		free(ctx);
 		return fail(err, errlen, "SSL_CTX_new");
 	}
@@ -166,6 +168,7 @@ cp_tls_ctx_new(struct cp_tls_ctx **out, const struct cp_tls_conf *c, char *err, 
 		return -1;
 	}
 	set_verify(ctx->ssl, c->verify);
+	ctx->client = c->client;
 	*out = ctx;
 	return 0;
 }
@@ -198,7 +201,10 @@ cp_tls_new(struct cp_tls_ctx *ctx)
 	/* Reads from an empty input BIO must say "retry", not "EOF". */
 	BIO_set_mem_eof_return(t->in, -1);
 	SSL_set_bio(t->ssl, t->in, t->out);
-	SSL_set_accept_state(t->ssl);
+	if (ctx->client)
+		SSL_set_connect_state(t->ssl);
+	else
+		SSL_set_accept_state(t->ssl);
 	return t;
 }
 

@@ -24,6 +24,7 @@ struct cp_tls_conf {
 	const char *cipher_list;	/* TLS 1.2 (tls-cipher); NULL = OpenSSL default */
 	const char *ciphersuites;	/* TLS 1.3 (tls-ciphersuites); NULL = default */
 	enum cp_tls_verify verify;
+	bool client;			/* the client role (load generators, tests); dpvpnd: false */
 };
 
 struct cp_tls_ctx;
@@ -33,7 +34,7 @@ struct cp_tls;
 int cp_tls_ctx_new(struct cp_tls_ctx **out, const struct cp_tls_conf *c, char *err, size_t errlen);
 void cp_tls_ctx_free(struct cp_tls_ctx *ctx);
 
-/* A server-side TLS session (one per key_id of a client). NULL on ENOMEM. */
+/* A TLS session (one per key_id of a client), in the context's role. NULL on ENOMEM. */
 struct cp_tls *cp_tls_new(struct cp_tls_ctx *ctx);
 void cp_tls_free(struct cp_tls *t);
 

@@ -39,6 +39,17 @@ static int harness_checks;
 	} \
 } while (0)
 
+/* Strings, NULL-safe; both printed on their own lines (they may be long). */
+#define CHECK_STR(got, want) do { \
+	const char *g_ = (got), *w_ = (want); \
+	harness_checks++; \
+	if (!g_ || !w_ || strcmp(g_, w_)) { \
+		harness_failures++; \
+		fprintf(stderr, "%s:%d: %s == %s failed:\n--- got:\n%s\n--- want:\n%s\n---\n", \
+			__FILE__, __LINE__, #got, #want, g_ ? g_ : "(null)", w_ ? w_ : "(null)"); \
+	} \
+} while (0)
+
 static inline int
 harness_done(const char *name)
 {

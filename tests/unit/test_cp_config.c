@@ -12,15 +12,6 @@
 #include "harness.h"
 
 #define IP(a, b, c, d) (((uint32_t)(a) << 24) | ((b) << 16) | ((c) << 8) | (d))
-#define CHECK_STR(a, b) do { \
-	const char *sa_ = (a), *sb_ = (b); \
-	harness_checks++; \
-	if (!sa_ || !sb_ || strcmp(sa_, sb_)) { \
-		harness_failures++; \
-		fprintf(stderr, "%s:%d: %s == %s failed:\n  got  '%s'\n  want '%s'\n", \
-			__FILE__, __LINE__, #a, #b, sa_ ? sa_ : "(null)", sb_ ? sb_ : "(null)"); \
-	} \
-} while (0)
 
 /* Enough for cp_config_finish() to pass. */
 #define BASE "ca ca.crt\ncert server.crt\nkey server.key\nserver 10.8.0.0 255.255.255.0\n"

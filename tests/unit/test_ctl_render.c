@@ -7,15 +7,6 @@
 
 #define NOW ((json_int_t)1714564800)	/* 2024-05-01 12:00:00 UTC */
 
-#define CHECK_STR(got, want) do { \
-	const char *g_ = (got), *w_ = (want); \
-	harness_checks++; \
-	if (!g_ || strcmp(g_, w_)) { \
-		harness_failures++; \
-		fprintf(stderr, "%s:%d: %s differs\n--- got:\n%s\n--- want:\n%s\n---\n", \
-			__FILE__, __LINE__, #got, g_ ? g_ : "(null)", w_); \
-	} \
-} while (0)
 
 struct mem {
 	char *buf;

@@ -443,6 +443,69 @@ test_bad_conf(void)
 	CHECK(strstr(err, "tls-version-min") != NULL);
 }
 
+/* Moves ciphertext from a to b; whether anything moved. */
+static bool
+shuttle(struct cp_tls *a, struct cp_tls *b)
+{
+	uint8_t buf[700];
+	size_t n;
+	bool moved = false;
+	while ((n = cp_tls_take(a, buf, sizeof(buf))) > 0) {
+		cp_tls_feed(b, buf, n);
+		moved = true;
+	}
+	return moved;
+}
+
+/* The client role of cp_tls (the load generator's) against the server role. */
+static void
+test_client_role(void)
+{
+	struct cp_tls_conf cc = { .ca_pem = slurp("ca.crt"), .cert_pem = slurp("client.crt"),
+		.key_pem = slurp("client.key"), .verify = CP_TLS_VERIFY_REQUIRE, .client = true };
+	struct cp_tls_ctx *cctx = NULL, *sctx = server_ctx(CP_TLS_VERIFY_REQUIRE, false);
+	char err[256];
+	CHECK_EQ(cp_tls_ctx_new(&cctx, &cc, err, sizeof(err)), 0);
+	if (!cctx || !sctx)
+		return;
+	struct cp_tls *c = cp_tls_new(cctx), *s = cp_tls_new(sctx);
+	uint8_t app[64];
+	ssize_t got_c = 0, got_s = 0;
+	CHECK(cp_tls_process(c, app, sizeof(app)) == 0 && cp_tls_pending(c) > 0);	/* ClientHello */
+	for (int round = 0; round < 20 && !(cp_tls_established(c) && cp_tls_established(s)); round++) {
+		shuttle(c, s);
+		CHECK(cp_tls_process(s, app, sizeof(app)) >= 0);
+		shuttle(s, c);
+		CHECK(cp_tls_process(c, app, sizeof(app)) >= 0);
+	}
+	CHECK(cp_tls_established(c) && cp_tls_established(s));
+	CHECK(cp_tls_peer_verified(c) && cp_tls_peer_verified(s));
+	uint8_t kc[256], ks[256];
+	CHECK_EQ(cp_tls_export_key_block(c, kc), 0);
+	CHECK_EQ(cp_tls_export_key_block(s, ks), 0);
+	CHECK_MEM(kc, ks, sizeof(kc));
+	CHECK_EQ(cp_tls_write(c, (const uint8_t *)"PUSH_REQUEST", 13), 0);
+	CHECK_EQ(cp_tls_write(s, (const uint8_t *)"PUSH_REPLY", 11), 0);
+	for (int round = 0; round < 4; round++) {
+		shuttle(c, s);
+		shuttle(s, c);
+		ssize_t n = cp_tls_process(s, app, sizeof(app));
+		got_s = n > 0 ? n : got_s;
+		if (n > 0)
+			CHECK_STR((char *)app, "PUSH_REQUEST");
+		n = cp_tls_process(c, app, sizeof(app));
+		got_c = n > 0 ? n : got_c;
+		if (n > 0)
+			CHECK_STR((char *)app, "PUSH_REPLY");
+	}
+	CHECK_EQ(got_s, 13);
+	CHECK_EQ(got_c, 11);
+	cp_tls_free(c);
+	cp_tls_free(s);
+	cp_tls_ctx_free(cctx);
+	cp_tls_ctx_free(sctx);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -452,6 +515,7 @@ main(int argc, char **argv)
 	test_policy();
 	test_env_rich_subject();
 	test_bad_conf();
+	test_client_role();
 	while (nslurped > 0)
 		free(slurped[--nslurped]);
 	return harness_done("tls");
