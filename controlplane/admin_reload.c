@@ -118,6 +118,11 @@ apply_live(struct cp_server *s, const struct cp_config *n)
 	s->file_verb = n->verb;
 	s->file_mute = n->mute;
 	o->explicit_exit_notify = n->explicit_exit_notify;
+	o->connect_freq_n = n->connect_freq_n;
+	o->connect_freq_sec = n->connect_freq_sec;
+	o->connect_freq_initial_n = n->connect_freq_initial_n;
+	o->connect_freq_initial_sec = n->connect_freq_initial_sec;
+	cp_server_limits_init(s);
 }
 
 int

@@ -416,6 +416,8 @@ cp_config_defaults(struct cp_config *c)
 	c->tran_window = 3600;
 	c->tls_timeout = 2;
 	c->max_clients = 1024;
+	c->connect_freq_initial_n = 100;	/* 2.6's default: 100 reset replies per 10 s */
+	c->connect_freq_initial_sec = 10;
 	c->script_security = 1;
 	c->tun_mtu = 1500;
 	c->max_packet_size = 1250;

@@ -142,6 +142,7 @@ struct cp_config {
 	/* clients */
 	uint32_t max_clients;
 	uint32_t connect_freq_n, connect_freq_sec;	/* 0 = unlimited */
+	uint32_t connect_freq_initial_n, connect_freq_initial_sec;	/* reset replies */
 	int client_to_client, duplicate_cn, ccd_exclusive;
 	char *client_config_dir;
 	uint32_t explicit_exit_notify;

@@ -342,6 +342,13 @@ HANDLER(h_connect_freq)
 	return cp_cfg_num(l->argv[2], 1, 1u << 30, &c->connect_freq_sec, msg, n);
 }
 
+HANDLER(h_connect_freq_initial)
+{
+	if (cp_cfg_num(l->argv[1], 1, 1u << 30, &c->connect_freq_initial_n, msg, n))
+		return -1;
+	return cp_cfg_num(l->argv[2], 1, 1u << 30, &c->connect_freq_initial_sec, msg, n);
+}
+
 HANDLER(h_exit_notify)
 {
 	c->explicit_exit_notify = 1;	/* the value without an argument */
@@ -521,6 +528,7 @@ static const struct cp_cfg_directive directives[] = {
 	/* clients */
 	U32("max-clients", max_clients, 1, 0xfffffe),
 	D("connect-freq", 2, 2, h_connect_freq, "N SECONDS"),
+	D("connect-freq-initial", 2, 2, h_connect_freq_initial, "N SECONDS"),
 	FLAG("client-to-client", client_to_client),
 	FLAG("duplicate-cn", duplicate_cn),
 	PATH("client-config-dir", client_config_dir),

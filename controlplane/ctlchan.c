@@ -149,30 +149,24 @@ stateless_reset(struct cp_server *s, const struct cp_wrap *w, unsigned dp, uint3
 	}
 }
 
+void
+cp_server_limits_init(struct cp_server *s)
+{
+	freq_limit_init(&s->reset_limit, s->cfg.connect_freq_initial_n, s->cfg.connect_freq_initial_sec);
+	freq_limit_init(&s->connect_limit, s->cfg.connect_freq_n, s->cfg.connect_freq_sec);
+}
+
 /*
  * Stateless resets answer unauthenticated packets: bound how many go out so
- * that spoofed resets cannot turn us into a reflector (2.6's
- * connect-freq-initial default: 100 per 10 s).
+ * that spoofed resets cannot turn us into a reflector (connect-freq-initial).
  */
-#define RESET_BURST 100
-#define RESET_PER_S 10
-
 static bool
 reset_allowed(struct cp_server *s)
 {
-	uint64_t now = ev_now_ms(s->loop);
-	uint64_t add = (now - s->reset_refill_ms) * RESET_PER_S / 1000;
-	if (add) {
-		s->reset_tokens = s->reset_tokens + add > RESET_BURST ? RESET_BURST
-			: s->reset_tokens + (uint32_t)add;
-		s->reset_refill_ms = now;
-	}
-	if (!s->reset_tokens) {
-		s->stats.resets_limited++;
-		return false;
-	}
-	s->reset_tokens--;
-	return true;
+	if (freq_limit_allow(&s->reset_limit, ev_now_ms(s->loop) / 1000))
+		return true;
+	s->stats.resets_limited++;
+	return false;
 }
 
 /* 2.6.15+ rules for the packet that completes the cookie handshake. */
@@ -220,6 +214,11 @@ input_new(struct cp_server *s, unsigned dp, uint32_t src, uint16_t sport, uint32
 			ev_now_ms(s->loop) / 1000, p.ack_sid);
 	if (!second) {
 		s->stats.bad_packets++;
+		cp_wrap_wipe(&w);
+		return;
+	}
+	if (!freq_limit_allow(&s->connect_limit, ev_now_ms(s->loop) / 1000)) {
+		s->stats.connections_limited++;	/* its retransmission may get in later */
 		cp_wrap_wipe(&w);
 		return;
 	}

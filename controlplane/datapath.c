@@ -367,17 +367,19 @@ log_counters(struct cp_server *s)
 	static uint64_t last_ms, last_sum;
 	uint64_t now = ev_now_ms(s->loop);
 	uint64_t sum = s->stats.punts + s->stats.bad_packets + s->stats.replays + s->stats.resets
-		+ s->stats.resets_limited + s->stats.tls_errors + s->stats.auth_failed;
+		+ s->stats.resets_limited + s->stats.connections_limited + s->stats.tls_errors
+		+ s->stats.auth_failed;
 	if (sum == last_sum || now - last_ms < 60000)
 		return;
 	last_sum = sum;
 	last_ms = now;
 	log_info("control channel: %llu packets, %llu bad, %llu replays, %llu resets sent "
-		"(%llu over the rate limit), %llu handshakes, %llu TLS errors, %llu auth failures, "
-		"%u clients", (unsigned long long)s->stats.punts,
+		"(%llu over connect-freq-initial), %llu handshakes (%llu refused by connect-freq), "
+		"%llu TLS errors, %llu auth failures, %u clients", (unsigned long long)s->stats.punts,
 		(unsigned long long)s->stats.bad_packets, (unsigned long long)s->stats.replays,
 		(unsigned long long)s->stats.resets, (unsigned long long)s->stats.resets_limited,
-		(unsigned long long)s->stats.handshakes, (unsigned long long)s->stats.tls_errors,
+		(unsigned long long)s->stats.handshakes, (unsigned long long)s->stats.connections_limited,
+		(unsigned long long)s->stats.tls_errors,
 		(unsigned long long)s->stats.auth_failed, s->n_clients);
 }
 

@@ -273,8 +273,7 @@ main(int argc, char **argv)
 	if (cp_mgmt_open(&srv, err, sizeof(err)) != 0 || cp_ctl_open(&srv, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	log_set_hook(log_to_mgmt, &srv);
-	srv.reset_tokens = 100;
-	srv.reset_refill_ms = ev_now_ms(srv.loop);
+	cp_server_limits_init(&srv);
 	cp_dp_start_stats(&srv);
 	cp_status_start(&srv);
 	sigset_t mask;

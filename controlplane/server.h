@@ -20,6 +20,7 @@
 #include "ctl_replay.h"
 #include "dplink.h"
 #include "evloop.h"
+#include "freqlimit.h"
 #include "idpool.h"
 #include "kmethod2.h"
 #include "ncp.h"
@@ -159,8 +160,8 @@ struct cp_server {
 	struct ev_timer stats_timer;
 	struct ev_timer status_timer;
 	uint32_t local_addr;		/* `local` (network order), 0 = any */
-	uint32_t reset_tokens;		/* stateless reset replies we may still send now */
-	uint64_t reset_refill_ms;
+	struct freq_limit reset_limit;	/* connect-freq-initial: stateless reset replies */
+	struct freq_limit connect_limit;	/* connect-freq: new clients past the cookie */
 	struct mgmt *mgmt;		/* management interface, NULL if not configured */
 	struct cp_mgmt_sock *mgmt_sock;
 	struct cp_ctl *ctl;		/* dpvpnctl's socket, NULL if off */
@@ -175,6 +176,7 @@ struct cp_server {
 	struct ev_timer bytecount_timer;
 	struct {
 		uint64_t punts, bad_packets, replays, resets, resets_limited, handshakes, auth_failed;
+		uint64_t connections_limited;	/* refused by connect-freq */
 		uint64_t tls_errors, hand_timeouts, sessions_ended;
 		uint64_t held;		/* new clients turned away during management-hold */
 	} stats;
@@ -213,6 +215,8 @@ void cp_ctl_input(struct cp_server *s, unsigned dp, uint32_t src, uint16_t sport
 	uint16_t dport, const uint8_t *pkt, size_t len);
 void cp_ctl_flush(struct cp_server *s, struct cp_client *c);
 int cp_ctl_send_text(struct cp_server *s, struct cp_client *c, const char *msg);
+/* (Re)starts connect-freq and connect-freq-initial from s->cfg. */
+void cp_server_limits_init(struct cp_server *s);
 
 /* statusfile.c: --status FILE */
 void cp_client_record_fill(const struct cp_server *s, const struct cp_client *c,

@@ -68,6 +68,8 @@ static const char full_conf[] =
 	"auth-gen-token 3600 600 external-auth\n"
 	"auth-gen-token-secret /etc/dpvpn/token.key\n"
 	"max-clients 500\n"
+	"connect-freq 20 2\n"
+	"connect-freq-initial 5000 1\n"
 	"reneg-sec 7200 3600\n"
 	"hand-window 30\n"
 	"tran-window 60\n"
@@ -114,6 +116,9 @@ test_defaults(void)
 	CHECK_EQ(c.proto, CP_PROTO_UDP);
 	CHECK_EQ(c.topology, CP_TOPO_NET30);
 	CHECK_EQ(c.max_clients, 1024);
+	CHECK_EQ(c.connect_freq_n, 0);
+	CHECK_EQ(c.connect_freq_initial_n, 100);
+	CHECK_EQ(c.connect_freq_initial_sec, 10);
 	CHECK_EQ(c.reneg_sec, 3600);
 	CHECK_EQ(c.hand_window, 60);
 	CHECK_EQ(c.tran_window, 3600);
@@ -183,6 +188,10 @@ check_full_values(const struct cp_config *c)
 	CHECK_EQ(c->auth_gen_token_renewal, 600);
 	CHECK_STR(c->auth_gen_token_secret.value, "/etc/dpvpn/token.key");
 	CHECK_EQ(c->max_clients, 500);
+	CHECK_EQ(c->connect_freq_n, 20);
+	CHECK_EQ(c->connect_freq_sec, 2);
+	CHECK_EQ(c->connect_freq_initial_n, 5000);
+	CHECK_EQ(c->connect_freq_initial_sec, 1);
 	CHECK_EQ(c->reneg_sec, 7200);
 	CHECK_EQ(c->reneg_sec_min, 3600);
 	CHECK_EQ(c->hand_window, 30);
@@ -440,6 +449,8 @@ static const struct reject_case parse_rejects[] = {
 	{ "port 70000", "t.conf:1: port: bad number '70000' (expected 1 to 65535)" },
 	{ "port 0x50", "t.conf:1: port: bad number '0x50' (expected 1 to 65535)" },
 	{ "max-clients -1", "t.conf:1: max-clients: bad number '-1' (expected 1 to 16777214)" },
+	{ "connect-freq-initial 0 10", "t.conf:1: connect-freq-initial: bad number '0' (expected 1 to 1073741824)" },
+	{ "connect-freq-initial 100", "t.conf:1: connect-freq-initial: expected 2 arguments, got 1 (usage: connect-freq-initial N SECONDS)" },
 	{ "verb 12", "t.conf:1: verb: bad number '12' (expected 0 to 11)" },
 	{ "local vpn.example.com", "t.conf:1: local: bad address 'vpn.example.com' (an IPv4 or "
 		"IPv6 address; host names are not supported)" },
