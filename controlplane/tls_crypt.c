@@ -2,6 +2,7 @@
  * tls-crypt wrap/unwrap and its SIV primitive (fact sheet §2.5, §2.7).
  * See tls_crypt.h.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -13,13 +14,29 @@
 #include "ctl_wire.h"
 #include "tls_crypt.h"
 
+/*
+ * The algorithms, fetched once: OpenSSL 3 looks a name up in its provider
+ * store on every implicit fetch (locks, string compares), which cost more
+ * than hashing a control packet. Kept for the life of the process.
+ */
+static EVP_MAC *hmac_alg;
+static EVP_CIPHER *ctr_alg;
+static pthread_once_t algs_once = PTHREAD_ONCE_INIT;
+
+static void
+fetch_algs(void)
+{
+	hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	ctr_alg = EVP_CIPHER_fetch(NULL, "AES-256-CTR", NULL);
+}
+
 /* HMAC-SHA256(ka, ad || pt) -> tag. */
 static int
 siv_tag(const uint8_t ka[TLS_CRYPT_KEY_LEN], const uint8_t *ad, size_t ad_len,
 	const uint8_t *pt, size_t len, uint8_t tag[TLS_CRYPT_TAG_LEN])
 {
-	EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	EVP_MAC_CTX *c = m ? EVP_MAC_CTX_new(m) : NULL;
+	pthread_once(&algs_once, fetch_algs);
+	EVP_MAC_CTX *c = hmac_alg ? EVP_MAC_CTX_new(hmac_alg) : NULL;
 	OSSL_PARAM prm[] = {
 		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
 		OSSL_PARAM_construct_end(),
@@ -31,7 +48,6 @@ siv_tag(const uint8_t ka[TLS_CRYPT_KEY_LEN], const uint8_t *ad, size_t ad_len,
 		  EVP_MAC_final(c, tag, &got, TLS_CRYPT_TAG_LEN) && got == TLS_CRYPT_TAG_LEN;
 
 	EVP_MAC_CTX_free(c);
-	EVP_MAC_free(m);
 	if (!ok)
 		ERR_clear_error();
 	return ok ? 0 : CTL_ERR_CRYPTO;
@@ -48,8 +64,9 @@ ctr_xor(const uint8_t ke[TLS_CRYPT_KEY_LEN], const uint8_t iv[TLS_CRYPT_IV_LEN],
 
 	if (len == 0)
 		return 0;
-	c = EVP_CIPHER_CTX_new();
-	ok = c && EVP_EncryptInit_ex(c, EVP_aes_256_ctr(), NULL, ke, iv) &&
+	pthread_once(&algs_once, fetch_algs);
+	c = ctr_alg ? EVP_CIPHER_CTX_new() : NULL;
+	ok = c && EVP_EncryptInit_ex2(c, ctr_alg, ke, iv, NULL) &&
 	     EVP_EncryptUpdate(c, out, &n, in, (int)len) &&
 	     EVP_EncryptFinal_ex(c, out + n, &fin) && (size_t)(n + fin) == len;
 	EVP_CIPHER_CTX_free(c);
