@@ -28,6 +28,8 @@ import sys
 import tempfile
 import time
 
+from benchlib import proc_cpu_s, sh, wait_log
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PKI = os.path.join(ROOT, "tests", "data", "pki")
 TAG = "%d" % os.getpid()
@@ -35,11 +37,6 @@ NS = {"cli": "cpb-cli-" + TAG, "dp": "cpb-dp-" + TAG, "lan": "cpb-lan-" + TAG}
 DEV = {"cli": "cpbc" + TAG, "out": "cpbo" + TAG, "in": "cpbi" + TAG, "lan": "cpbl" + TAG}
 CP_CORE, DP_CORE = "0", "1"
 LAN_HOST = "10.200.0.2"
-
-
-def sh(*argv, check=True, ns=None, **kw):
-    argv = (["ip", "netns", "exec", ns] if ns else []) + list(argv)
-    return subprocess.run(argv, check=check, capture_output=True, text=True, **kw)
 
 
 def topology():
@@ -57,11 +54,6 @@ def topology():
     # The dataplane reads frames with AF_PACKET: checksums must be complete.
     for ns, dev in ((NS["cli"], DEV["cli"]), (NS["lan"], DEV["lan"])):
         sh("ethtool", "-K", dev, "tx", "off", ns=ns)
-
-
-def proc_cpu_s(pid):
-    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
-    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Bench:
@@ -99,12 +91,7 @@ class Bench:
         return open(path).read() if os.path.exists(path) else ""
 
     def wait_log(self, name, text, timeout):
-        end = time.time() + timeout
-        while time.time() < end:
-            if text in self.log(name):
-                return True
-            time.sleep(0.1)
-        return False
+        return wait_log(os.path.join(self.tmp, name), text, timeout)
 
     def cleanup(self):
         for p in list(self.procs):

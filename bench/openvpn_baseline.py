@@ -20,15 +20,12 @@ import sys
 import tempfile
 import time
 
+from benchlib import proc_cpu_s, sh, wait_log
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PKI = os.path.join(ROOT, "tests", "data", "pki")
 TAG = "%d" % os.getpid()
 NS = {"cli": "ovb-cli-" + TAG, "srv": "ovb-srv-" + TAG, "lan": "ovb-lan-" + TAG}
-
-
-def sh(*argv, check=True, ns=None, **kw):
-    argv = (["ip", "netns", "exec", ns] if ns else []) + list(argv)
-    return subprocess.run(argv, check=check, capture_output=True, text=True, **kw)
 
 
 def topology():
@@ -67,20 +64,6 @@ def configs(tmp, cipher):
 def start_openvpn(ns, cpu, conf, log):
     return subprocess.Popen(["ip", "netns", "exec", ns, "taskset", "-c", cpu, "openvpn", "--config", conf],
                             stdout=open(log, "w"), stderr=subprocess.STDOUT)
-
-
-def wait_log(path, text, timeout):
-    end = time.time() + timeout
-    while time.time() < end:
-        if os.path.exists(path) and text in open(path).read():
-            return True
-        time.sleep(0.2)
-    return False
-
-
-def proc_cpu_s(pid):
-    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
-    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def softirq_s(cpu):
