@@ -212,6 +212,9 @@ cp_client_destroy(struct cp_server *s, struct cp_client *c, const char *why)
 	free(c->mgmt_config);
 	s->n_clients--;
 	s->stats.sessions_ended++;
+	/* an adopted session's start is unknown: no session time for it */
+	cp_sess_stats_closed(&s->sess_stats, cp_close_kind(why), c->authenticated && !c->orphan,
+		(ev_now_ms(s->loop) - c->created_ms) / 1000);
 	s->link_bytes_in += c->rx_bytes;	/* load-stats counts everything since start */
 	s->link_bytes_out += c->tx_bytes;
 	free(c);

@@ -38,6 +38,8 @@ json_t *cp_ctl_status_record(const struct cp_server *s);
 json_t *cp_ctl_dataplanes_record(const struct cp_server *s);
 /* dp_counters.c: every dataplane's counters from the last COUNTERS_REQ. */
 json_t *cp_ctl_stats_record(const struct cp_server *s);
+/* dp_counters.c: the link of each port of dataplane dp, from the same reply. */
+json_t *cp_ctl_links_record(const struct cp_server *s, unsigned dp);
 size_t cp_ctl_banned_count(const struct cp_server *s);
 
 #endif

@@ -15,6 +15,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "server.h"
+#include "sessstats.h"
 
 static json_t *
 ok(void)
@@ -379,32 +380,12 @@ cp_ctl_command(struct cp_server *s, const char *cmd, const char *arg, bool *stre
 enum cp_ctl_fresh
 cp_ctl_wants_counters(const char *cmd)
 {
-	if (!strcmp(cmd, "show stats"))
-		return CP_CTL_FRESH_DATAPLANES;
+	if (!strcmp(cmd, "show stats") || !strcmp(cmd, "show dataplanes"))
+		return CP_CTL_FRESH_DATAPLANES;	/* (show dataplanes: the ports' links) */
 	if (!strncmp(cmd, "show user", 9) || !strcmp(cmd, "show id")
 		|| !strcmp(cmd, "show status") || !strcmp(cmd, "show events"))
 		return CP_CTL_FRESH_SESSIONS;
 	return CP_CTL_FRESH_NONE;
-}
-
-/* occtl's disconnect reasons (ocserv common.c) for dpvpnd's own words. */
-static const char *
-occtl_reason(const char *why)
-{
-	if (!why)
-		return "unspecified";
-	if (strstr(why, "exit") || strstr(why, "EXIT"))
-		return "user disconnected";
-	if (strstr(why, "ping-restart"))
-		return "DPD timeout";
-	if (strstr(why, "hand-window"))
-		return "session timeout";
-	if (strstr(why, "killed") || strstr(why, "restarted") || strstr(why, "disconnect")
-		|| strstr(why, "common name"))
-		return "server disconnected";
-	if (strstr(why, "fail") || strstr(why, "cannot"))
-		return "unspecified error";
-	return "unspecified";
 }
 
 /* show events: a client became ESTABLISHED, or went away. */
@@ -417,7 +398,8 @@ cp_ctl_client_event(struct cp_server *s, const struct cp_client *c, bool connect
 	json_t *e = json_pack("{s:s, s:o}", "event", connected ? "connect" : "disconnect",
 		"user", cp_ctl_user_record(s, c));
 	if (!connected)
-		json_object_set_new(e, "reason", json_string(occtl_reason(reason)));
+		json_object_set_new(e, "reason",
+			json_string(cp_close_kind_occtl(cp_close_kind(reason))));
 	cp_ctl_broadcast_event(s, e);
 	json_decref(e);
 }

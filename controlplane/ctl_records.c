@@ -101,6 +101,25 @@ cp_ctl_user_record(const struct cp_server *s, const struct cp_client *c)
 	return u;
 }
 
+static void
+set_count(json_t *o, const char *key, uint64_t v)
+{
+	json_object_set_new(o, key, json_integer(v > INT64_MAX ? INT64_MAX : (json_int_t)v));
+}
+
+/* occtl's current-period figures (docs/dpvpnctl.md, status record); times in seconds. */
+static void
+sess_stats_record(json_t *st, const struct cp_sess_stats *ss)
+{
+	set_count(st, "timed_out_sessions", ss->timed_out);
+	set_count(st, "idle_timed_out_sessions", ss->idle_timed_out);
+	set_count(st, "error_sessions", ss->errors);
+	set_count(st, "avg_auth_time", cp_sess_stats_avg_auth_s(ss));
+	set_count(st, "max_auth_time", cp_sess_stats_max_auth_s(ss));
+	set_count(st, "avg_session_time", cp_sess_stats_avg_session_s(ss));
+	set_count(st, "max_session_time", ss->session_s_max);
+}
+
 json_t *
 cp_ctl_status_record(const struct cp_server *s)
 {
@@ -119,6 +138,7 @@ cp_ctl_status_record(const struct cp_server *s)
 	json_object_set_new(st, "total_sessions", json_integer((json_int_t)s->stats.sessions_ended));
 	json_object_set_new(st, "auth_failures", json_integer((json_int_t)s->stats.auth_failed));
 	json_object_set_new(st, "banned_ips", json_integer((json_int_t)cp_ctl_banned_count(s)));
+	sess_stats_record(st, &s->sess_stats);
 	json_object_set_new(st, "handshakes", json_integer((json_int_t)s->stats.handshakes));
 	json_object_set_new(st, "tls_errors", json_integer((json_int_t)s->stats.tls_errors));
 	json_object_set_new(st, "hand_timeouts", json_integer((json_int_t)s->stats.hand_timeouts));
@@ -146,10 +166,12 @@ cp_ctl_dataplanes_record(const struct cp_server *s)
 		}
 		char boot[24];
 		snprintf(boot, sizeof(boot), "%016llx", (unsigned long long)dp->boot_id);
-		json_array_append_new(a, json_pack("{s:i, s:s, s:b, s:s, s:i, s:i, s:i, s:b}",
+		json_array_append_new(a, json_pack("{s:i, s:s, s:b, s:s, s:i, s:i, s:i, s:b, s:i,"
+			" s:o}",
 			"index", (int)i, "name", dp->name, "connected", dp->up, "boot_id", boot,
 			"workers", (int)dp->n_workers, "max_sessions", (int)dp->max_sessions,
-			"sessions", (int)held, "synced", s->dp_synced[i]));
+			"sessions", (int)held, "synced", s->dp_synced[i],
+			"ipc_schema", (int)dp->schema, "ports", cp_ctl_links_record(s, i)));
 	}
 	return a;
 }

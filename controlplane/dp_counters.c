@@ -92,6 +92,37 @@ cp_dp_counters_on_msg(struct cp_server *s, unsigned dp, const struct ipc_counter
 	}
 }
 
+/* One port's link from its counters: booleans for the 0/1 ones; the speed
+ * only when the dataplane sent it (its driver knew it). */
+static json_t *
+link_record(json_t *port)
+{
+	json_t *l = json_pack("{s:O, s:O, s:O, s:b}", "port", json_object_get(port, "port"),
+		"name", json_object_get(port, "name"), "role", json_object_get(port, "role"),
+		"link_up", json_integer_value(json_object_get(port, "link_up")) != 0);
+	json_t *speed = json_object_get(port, "link_speed_mbps");
+	if (speed)
+		json_object_set(l, "link_speed_mbps", speed);
+	json_t *fd = json_object_get(port, "link_full_duplex");
+	if (fd)
+		json_object_set_new(l, "link_full_duplex", json_boolean(json_integer_value(fd)));
+	return l;
+}
+
+json_t *
+cp_ctl_links_record(const struct cp_server *s, unsigned dp)
+{
+	json_t *a = json_array(), *port;
+	size_t i;
+	(void)s;
+	if (dp >= DPLINK_MAX_DP || !gathered[dp])
+		return a;
+	json_array_foreach(json_object_get(gathered[dp], "ports"), i, port)
+		if (json_object_get(port, "link_up"))	/* an older dataplane does not say */
+			json_array_append_new(a, link_record(port));
+	return a;
+}
+
 json_t *
 cp_ctl_stats_record(const struct cp_server *s)
 {

@@ -180,6 +180,7 @@ handle_hello(struct dplink *dl, const uint8_t *id, size_t id_len, const struct i
 	d->boot_id = h->boot_id;
 	d->n_workers = h->n_workers;
 	d->max_sessions = h->max_sessions;
+	d->schema = h->schema;
 	d->up = true;
 	struct ipc_msg ack = { .type = IPC_HELLO_ACK };
 	ack.u.hello_ack.schema = IPC_SCHEMA_VERSION;

@@ -24,6 +24,7 @@ struct dplink_dp {
 	uint64_t boot_id;
 	uint32_t n_workers;
 	uint32_t max_sessions;
+	uint32_t schema;		/* the IPC_SCHEMA_VERSION its HELLO announced */
 	bool up;
 };
 

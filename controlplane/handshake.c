@@ -204,6 +204,8 @@ setup_session(struct cp_server *s, struct cp_client *c)
 	if (c->pi && (c->pi->proto & PI_PROTO_DATA_V2))
 		c->peer_id = c->slot;
 	c->authenticated = true;
+	/* occtl's auth time: first packet to verdict (TLS, key method 2, credentials) */
+	cp_sess_stats_auth(&s->sess_stats, ev_now_ms(s->loop) - c->created_ms);
 	return 0;
 }
 
@@ -381,6 +383,8 @@ on_key_method_2(struct cp_server *s, struct cp_client *c, struct cp_keystate *ks
 	if (!first) {
 		/* 2.x checks the credentials again (the client sends its token or password). */
 		c->reauth_key = ks->key_id;
+		/* and re-sets the handshake variables of its env, after client-connect's */
+		c->mgmt_rekeyed |= c->mgmt_established;
 		switch (c->authenticated ? cp_auth_start(s, c, m) : CP_AUTH_FAIL) {
 		case CP_AUTH_OK:
 			cp_reauth_done(s, c, true);

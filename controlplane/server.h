@@ -27,6 +27,7 @@
 #include "peerinfo.h"
 #include "push.h"
 #include "reliable.h"
+#include "sessstats.h"
 #include "status.h"
 #include "tls.h"
 #include "wrap.h"
@@ -118,6 +119,7 @@ struct cp_client {
 	unsigned kid_counter;		/* KIDs handed out to its key states */
 	bool mgmt_announced;		/* CONNECT sent: ADDRESS and DISCONNECT follow */
 	bool mgmt_established;		/* ESTABLISHED sent: renegotiations say REAUTH */
+	bool mgmt_rekeyed;		/* renegotiated since: handshake ENV leads (mgmt_events.c) */
 	unsigned mgmt_kid;		/* KID the management decision is awaited for */
 	uint64_t mgmt_deadline_ms;	/* hand-window (or pending-auth timeout) for it */
 	char *mgmt_config;		/* client-auth lines, applied at setup */
@@ -180,6 +182,7 @@ struct cp_server {
 		uint64_t tls_errors, hand_timeouts, sessions_ended;
 		uint64_t held;		/* new clients turned away during management-hold */
 	} stats;
+	struct cp_sess_stats sess_stats;	/* how sessions ended, auth and session times */
 };
 
 /* The tunnel address to report: the current one, or the one it had before leaving. */

@@ -186,6 +186,18 @@ dp_stat_add(struct dp_lcore *lc, enum dp_stat s, uint64_t n)
 	lc->cnt.stat[s] += n;
 }
 
+/*
+ * TSC cycles from then to now, 0 when then is later. Session times are
+ * written by one lcore and read by another (and a loop pass reads the clock
+ * once at its start), so then can be a little ahead of now: unsigned
+ * wrap-around would make a brand-new session look idle for ages.
+ */
+static inline uint64_t
+dp_tsc_since(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
 static inline struct dp_lcore *
 dp_service_lcore(void)
 {

@@ -33,13 +33,14 @@ send_ping(struct dp_lcore *lc, struct dp_session *s)
 static void
 session_timer(struct dp_lcore *lc, struct dp_session *s, uint64_t now)
 {
-	if (s->ping_tsc && now - s->dyn.last_tx_tsc >= s->ping_tsc
+	if (s->ping_tsc && dp_tsc_since(now, s->dyn.last_tx_tsc) >= s->ping_tsc
 		&& __atomic_load_n(&s->tx_key_id, __ATOMIC_RELAXED) != IPC_KEY_NONE)
 		send_ping(lc, s);
-	if (s->idle_tsc && !s->dyn.idle_told && now - s->dyn.last_rx_tsc >= s->idle_tsc) {
+	uint64_t idle = dp_tsc_since(now, s->dyn.last_rx_tsc);
+	if (s->idle_tsc && !s->dyn.idle_told && idle >= s->idle_tsc) {
 		s->dyn.idle_told = 1;
 		struct dp_event ev = { .sess = s->sess, .gen = s->gen, .kind = IPC_EV_IDLE,
-			.value = (now - s->dyn.last_rx_tsc) * 1000 / dp.tsc_hz };
+			.value = idle * 1000 / dp.tsc_hz };
 		dp_event_push(lc, &ev);
 	}
 }

@@ -402,7 +402,7 @@ dp_session_stats_fill(const struct dp_session *s, uint32_t cookie, struct ipc_ms
 	st->rx_bytes = s->dyn.rx_bytes;
 	st->tx_pkts = s->dyn.tx_pkts;
 	st->tx_bytes = s->dyn.tx_bytes;
-	st->idle_ms = (rte_rdtsc() - s->dyn.last_rx_tsc) * 1000 / dp.tsc_hz;
+	st->idle_ms = dp_tsc_since(rte_rdtsc(), s->dyn.last_rx_tsc) * 1000 / dp.tsc_hz;
 	st->tx_key_id = s->tx_key_id;
 	const struct dp_key *k = s->tx_key_id < 8 ? s->keys[s->tx_key_id] : NULL;
 	if (k) {

@@ -96,6 +96,21 @@ dp_group_lcore(struct dp_group *g, unsigned i)
 		st[DP_STAT_rx_outside] + st[DP_STAT_rx_inside] + st[DP_STAT_handoff_received]));
 }
 
+/* The port's link as its driver last saw it (no wait: this runs on the
+ * service loop); the speed only when the driver knows it. */
+static void
+port_link(struct dp_group *g, uint16_t port_id)
+{
+	struct rte_eth_link link;
+	if (rte_eth_link_get_nowait(port_id, &link) != 0)
+		return;
+	add(g, "link_up", link.link_status == RTE_ETH_LINK_UP);
+	if (link.link_speed != RTE_ETH_SPEED_NUM_UNKNOWN
+		&& link.link_speed != RTE_ETH_SPEED_NUM_NONE)
+		add(g, "link_speed_mbps", link.link_speed);
+	add(g, "link_full_duplex", link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX);
+}
+
 void
 dp_group_port(struct dp_group *g, unsigned role)
 {
@@ -115,6 +130,7 @@ dp_group_port(struct dp_group *g, unsigned role)
 	add(g, "ierrors", st.ierrors);
 	add(g, "oerrors", st.oerrors);
 	add(g, "rx_nombuf", st.rx_nombuf);
+	port_link(g, port_id);
 }
 
 static void

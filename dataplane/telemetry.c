@@ -202,7 +202,7 @@ tel_session(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "rx_bytes", s->dyn.rx_bytes);
 	rte_tel_data_add_dict_u64(d, "tx_pkts", s->dyn.tx_pkts);
 	rte_tel_data_add_dict_u64(d, "tx_bytes", s->dyn.tx_bytes);
-	rte_tel_data_add_dict_u64(d, "idle_ms", (rte_rdtsc() - s->dyn.last_rx_tsc) * 1000 / dp.tsc_hz);
+	rte_tel_data_add_dict_u64(d, "idle_ms", dp_tsc_since(rte_rdtsc(), s->dyn.last_rx_tsc) * 1000 / dp.tsc_hz);
 	add_keys(d, s);
 	pthread_mutex_unlock(&dp.tel_lock);
 	return 0;

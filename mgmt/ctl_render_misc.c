@@ -9,8 +9,10 @@
  * "Total authentication failures" = auth_failures. dpvpnd never resets its
  * counters, so the "current stats period" is the process lifetime: no
  * "Last stats reset", "Sessions handled" = total_sessions and
- * "Authentication failures" = auth_failures; occtl's timing and MTU keys
- * have no dpvpn source and are left out. RX/TX are bytes (raw_rx, raw_tx).
+ * "Authentication failures" = auth_failures. The timeout / error counts and
+ * the auth and session times (seconds) are dpvpnd's (controlplane/sessstats.c);
+ * occtl's MTU keys have no dpvpn source (one tun-mtu for all) and are left
+ * out. RX/TX are bytes (raw_rx, raw_tx).
  * dpvpn's own counters follow as snake_case keys (text: "dpvpn counters").
  */
 #include <inttypes.h>
@@ -41,6 +43,61 @@ static const struct {
 	{ "dataplanes", "Dataplanes connected" },
 };
 #define N_DPVPN_COUNTERS (sizeof(dpvpn_counters) / sizeof(dpvpn_counters[0]))
+
+/* occtl's "Current stats period" lines, in its order; raw: a time in
+ * seconds, shown as ival7 with the number under raw (JSON). */
+static const struct {
+	const char *key, *label, *raw;
+} period_keys[] = {
+	{ "total_sessions", "Sessions handled", NULL },
+	{ "timed_out_sessions", "Timed out sessions", NULL },
+	{ "idle_timed_out_sessions", "Timed out (idle) sessions", NULL },
+	{ "error_sessions", "Closed due to error sessions", NULL },
+	{ "auth_failures", "Authentication failures", NULL },
+	{ "avg_auth_time", "Average auth time", "raw_avg_auth_time" },
+	{ "max_auth_time", "Max auth time", "raw_max_auth_time" },
+	{ "avg_session_time", "Average session time", "raw_avg_session_time" },
+	{ "max_session_time", "Max session time", "raw_max_session_time" },
+};
+#define N_PERIOD_KEYS (sizeof(period_keys) / sizeof(period_keys[0]))
+
+/* One period line: ival is the ival7 of v for a time, NULL for a count. */
+typedef void (*period_fn)(void *arg, const char *label, const char *raw, long long v,
+	const char *ival);
+
+static void
+period_each(json_t *st, period_fn fn, void *arg)
+{
+	for (size_t i = 0; i < N_PERIOD_KEYS; i++) {
+		long long v = ctl_int(st, period_keys[i].key, 0);
+		char ival[16];
+		if (period_keys[i].raw)
+			ctl_ival7(ival, v);
+		fn(arg, period_keys[i].label, period_keys[i].raw, v,
+			period_keys[i].raw ? ival : NULL);
+	}
+}
+
+static void
+period_text(void *arg, const char *label, const char *raw, long long v, const char *ival)
+{
+	(void)raw;
+	if (ival)
+		fprintf(arg, "\t%s: %s\n", label, ival);
+	else
+		fprintf(arg, "\t%s: %lld\n", label, v);
+}
+
+static void
+period_json(void *arg, const char *label, const char *raw, long long v, const char *ival)
+{
+	if (!ival) {
+		ctl_jint(arg, label, v);
+		return;
+	}
+	ctl_jstr(arg, label, ival);
+	ctl_jint(arg, raw, v);
+}
 
 static uint64_t
 count(json_t *o, const char *key)
@@ -74,8 +131,7 @@ ctl_text_status(FILE *out, json_t *st, time_t now)
 	fprintf(out, "\tTotal authentication failures: %lld\n", ctl_int(st, "auth_failures", 0));
 	fprintf(out, "\tIPs in ban list: %lld\n", ctl_int(st, "banned_ips", 0));
 	fprintf(out, "\nCurrent stats period:\n");
-	fprintf(out, "\tSessions handled: %lld\n", ctl_int(st, "total_sessions", 0));
-	fprintf(out, "\tAuthentication failures: %lld\n", ctl_int(st, "auth_failures", 0));
+	period_each(st, period_text, out);
 	ctl_human_bytes(buf, sizeof(buf), count(st, "rx_bytes"), false);
 	ctl_line(out, "RX", buf);
 	ctl_human_bytes(buf, sizeof(buf), count(st, "tx_bytes"), false);
@@ -113,8 +169,7 @@ ctl_json_status(json_t *st, time_t now)
 	ctl_jint(o, "Total sessions", ctl_int(st, "total_sessions", 0));
 	ctl_jint(o, "Total authentication failures", ctl_int(st, "auth_failures", 0));
 	ctl_jint(o, "IPs in ban list", ctl_int(st, "banned_ips", 0));
-	ctl_jint(o, "Sessions handled", ctl_int(st, "total_sessions", 0));
-	ctl_jint(o, "Authentication failures", ctl_int(st, "auth_failures", 0));
+	period_each(st, period_json, o);
 	ctl_human_bytes(buf, sizeof(buf), count(st, "rx_bytes"), false);
 	ctl_jstr(o, "RX", buf);
 	ctl_jint(o, "raw_rx", (long long)count(st, "rx_bytes"));
@@ -286,21 +341,41 @@ ctl_json_bans(json_t *bans, bool banned_only, time_t now)
 
 /* ---- dpvpn-only: show dataplanes, show stats ---- */
 
+/* "outside:up,inside:down": each port's link, "-" when none was reported. */
+static void
+links(char *out, size_t cap, json_t *ports)
+{
+	size_t i, n = 0;
+	json_t *p;
+	snprintf(out, cap, "-");
+	json_array_foreach(ports, i, p) {
+		const char *role = ctl_str(p, "role");
+		int w = snprintf(out + n, cap - n, "%s%s:%s", n ? "," : "",
+			role[0] ? role : "?", ctl_bool(p, "link_up") ? "up" : "down");
+		if (w < 0 || (size_t)w >= cap - n)
+			break;	/* cut short rather than overflow */
+		n += (size_t)w;
+	}
+}
+
 void
 ctl_text_dataplanes(FILE *out, json_t *dps)
 {
 	size_t i;
 	json_t *d;
 	json_array_foreach(dps, i, d) {
+		char link[128];
 		if (i == 0)
-			fprintf(out, "%5s %12s %9s %16s %7s %12s %8s %6s\n", "index", "name",
+			fprintf(out, "%5s %12s %9s %16s %7s %12s %8s %6s %6s %s\n", "index", "name",
 				"connected", "boot-id", "workers", "max-sessions", "sessions",
-				"synced");
-		fprintf(out, "%5lld %12s %9s %16s %7lld %12lld %8lld %6s\n",
+				"synced", "schema", "links");
+		links(link, sizeof(link), json_object_get(d, "ports"));
+		fprintf(out, "%5lld %12s %9s %16s %7lld %12lld %8lld %6s %6lld %s\n",
 			ctl_int(d, "index", 0), ctl_str(d, "name"),
 			ctl_bool(d, "connected") ? "yes" : "no", ctl_str(d, "boot_id"),
 			ctl_int(d, "workers", 0), ctl_int(d, "max_sessions", 0),
-			ctl_int(d, "sessions", 0), ctl_bool(d, "synced") ? "yes" : "no");
+			ctl_int(d, "sessions", 0), ctl_bool(d, "synced") ? "yes" : "no",
+			ctl_int(d, "ipc_schema", 0), link);
 	}
 }
 

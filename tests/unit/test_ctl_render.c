@@ -64,10 +64,11 @@ user2(void)
 		"routes", "dns", "iroutes");
 }
 
+/* The period figures are those of occtl's own example (mgmt-interfaces.md B5.8). */
 static json_t *
 status_rec(void)
 {
-	return json_pack("{s:i, s:I, s:I, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i,"
+	json_t *st = json_pack("{s:i, s:I, s:I, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i,"
 		" s:i, s:i, s:I, s:I, s:i}",
 		"pid", 802, "start_time", NOW - 3501028, "now", NOW, "active_sessions", 2,
 		"total_sessions", 124, "auth_failures", 10, "banned_ips", 0, "handshakes", 130,
@@ -75,6 +76,13 @@ status_rec(void)
 		"replays", 0, "resets_sent", 4, "resets_limited", 0,
 		"rx_bytes", (json_int_t)111335000, "tx_bytes", (json_int_t)1829593000,
 		"dataplanes", 1);
+	json_t *period = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i}",
+		"timed_out_sessions", 2, "idle_timed_out_sessions", 7, "error_sessions", 81,
+		"avg_auth_time", 0, "max_auth_time", 6, "avg_session_time", 11100,
+		"max_session_time", 5520);
+	json_object_update(st, period);
+	json_decref(period);
+	return st;
 }
 
 static json_t *
@@ -395,7 +403,14 @@ test_status(void)
 		"\n"
 		"Current stats period:\n"
 		"\tSessions handled: 124\n"
+		"\tTimed out sessions: 2\n"
+		"\tTimed out (idle) sessions: 7\n"
+		"\tClosed due to error sessions: 81\n"
 		"\tAuthentication failures: 10\n"
+		"\tAverage auth time:     0s\n"
+		"\tMax auth time:     6s\n"
+		"\tAverage session time:  3h:05m\n"
+		"\tMax session time:  1h:32m\n"
 		"\tRX: 111.3 MB\n"
 		"\tTX: 1.8 GB\n"
 		"\n"
@@ -417,14 +432,18 @@ test_status(void)
 	CHECK_STR(keys(j),
 		"Status|Server PID|Sec-mod PID|Sec-mod instance count|Up since|_Up since|"
 		"raw_up_since|uptime|Active sessions|Total sessions|Total authentication failures|"
-		"IPs in ban list|Sessions handled|Authentication failures|RX|raw_rx|TX|raw_tx|"
+		"IPs in ban list|Sessions handled|Timed out sessions|Timed out (idle) sessions|"
+		"Closed due to error sessions|Authentication failures|Average auth time|"
+		"raw_avg_auth_time|Max auth time|raw_max_auth_time|Average session time|"
+		"raw_avg_session_time|Max session time|raw_max_session_time|RX|raw_rx|TX|raw_tx|"
 		"handshakes|tls_errors|hand_timeouts|control_packets|bad_packets|replays|"
 		"resets_sent|resets_limited|dataplanes");
 	const char *k;
 	json_t *v;
 	json_object_foreach(j, k, v) {
 		bool is_str = !strcmp(k, "Status") || !strcmp(k, "Up since") ||
-			!strcmp(k, "_Up since") || !strcmp(k, "RX") || !strcmp(k, "TX");
+			!strcmp(k, "_Up since") || !strcmp(k, "RX") || !strcmp(k, "TX") ||
+			strstr(k, " time");	/* "Average auth time" ...: ival7 strings */
 		CHECK(is_str ? json_is_string(v) : json_is_integer(v));
 		if (is_str ? !json_is_string(v) : !json_is_integer(v))
 			fprintf(stderr, "  status key '%s' has the wrong type\n", k);
@@ -438,6 +457,26 @@ test_status(void)
 	CHECK_EQ(json_integer_value(json_object_get(j, "raw_rx")), 111335000);
 	CHECK_EQ(json_integer_value(json_object_get(j, "raw_tx")), 1829593000);
 	CHECK_EQ(json_integer_value(json_object_get(j, "control_packets")), 5000);
+	/* occtl's B5.8 values, byte for byte */
+	CHECK_EQ(json_integer_value(json_object_get(j, "Closed due to error sessions")), 81);
+	CHECK_EQ(json_integer_value(json_object_get(j, "Timed out (idle) sessions")), 7);
+	CHECK_STR(json_string_value(json_object_get(j, "Average auth time")), "    0s");
+	CHECK_EQ(json_integer_value(json_object_get(j, "raw_avg_auth_time")), 0);
+	CHECK_STR(json_string_value(json_object_get(j, "Max auth time")), "    6s");
+	CHECK_EQ(json_integer_value(json_object_get(j, "raw_max_auth_time")), 6);
+	CHECK_STR(json_string_value(json_object_get(j, "Average session time")), " 3h:05m");
+	CHECK_EQ(json_integer_value(json_object_get(j, "raw_avg_session_time")), 11100);
+	CHECK_STR(json_string_value(json_object_get(j, "Max session time")), " 1h:32m");
+	CHECK_EQ(json_integer_value(json_object_get(j, "raw_max_session_time")), 5520);
+	json_decref(j);
+	json_decref(st);
+
+	/* a record without the period figures (an older dpvpnd): zeros, same keys */
+	st = json_pack("{s:i}", "pid", 1);
+	j = ctl_json_status(st, (time_t)NOW);
+	CHECK_EQ(json_integer_value(json_object_get(j, "Timed out sessions")), 0);
+	CHECK_STR(json_string_value(json_object_get(j, "Max session time")), "    0s");
+	CHECK_EQ(json_integer_value(json_object_get(j, "raw_max_session_time")), 0);
 	json_decref(j);
 	json_decref(st);
 
@@ -554,13 +593,25 @@ static void
 test_dpvpn_only(void)
 {
 	struct mem m;
-	json_t *dps = json_pack("[{s:i, s:s, s:b, s:s, s:i, s:i, s:i, s:b}]", "index", 0,
-		"name", "dp0", "connected", 1, "boot_id", "00000000deadbeef", "workers", 4,
-		"max_sessions", 1024, "sessions", 2, "synced", 0);
+	json_t *dps = json_pack("[{s:i, s:s, s:b, s:s, s:i, s:i, s:i, s:b, s:i,"
+		" s:[{s:i, s:s, s:b, s:i}, {s:i, s:s, s:b}]},"
+		" {s:i, s:s, s:b, s:s, s:i, s:i, s:i, s:b, s:i, s:[]}]",
+		"index", 0, "name", "dp0", "connected", 1, "boot_id", "00000000deadbeef",
+		"workers", 4, "max_sessions", 1024, "sessions", 2, "synced", 0, "ipc_schema", 1,
+		"ports",
+		"port", 0, "role", "outside", "link_up", 1, "link_speed_mbps", 25000,
+		"port", 1, "role", "inside", "link_up", 0,
+		"index", 1, "name", "dp1", "connected", 0, "boot_id", "0000000000000001",
+		"workers", 1, "max_sessions", 64, "sessions", 0, "synced", 0, "ipc_schema", 1,
+		"ports");
 	ctl_text_dataplanes(mopen(&m), dps);
 	CHECK_STR(mtext(&m),
-		"index         name connected          boot-id workers max-sessions sessions synced\n"
-		"    0          dp0       yes 00000000deadbeef       4         1024        2     no\n");
+		"index         name connected          boot-id workers max-sessions sessions synced"
+		" schema links\n"
+		"    0          dp0       yes 00000000deadbeef       4         1024        2     no"
+		"      1 outside:up,inside:down\n"
+		"    1          dp1        no 0000000000000001       1           64        0     no"
+		"      1 -\n");
 	free(m.buf);
 	json_decref(dps);
 
