@@ -72,9 +72,13 @@ n_authenticated(const struct cp_server *s)
 	return n;
 }
 
-/* The variables a client has from its first handshake on (A6.3, CONNECT order). */
+/*
+ * What every key negotiation sets (A6.3, CONNECT order): OpenVPN's TLS
+ * verification (tls_*, X509_*), the peer-info (IV_*), then the user/pass
+ * step re-sets username, common_name and untrusted_* last.
+ */
 static void
-env_base(const struct cp_server *s, const struct cp_client *c, struct env *e, bool with_cn)
+env_handshake(const struct cp_client *c, struct env *e, bool with_cn)
 {
 	char a[INET_ADDRSTRLEN];
 	env_add(e, "untrusted_port", "%u", c->port);
@@ -88,6 +92,13 @@ env_base(const struct cp_server *s, const struct cp_client *c, struct env *e, bo
 	const struct cp_keystate *ks = c->primary >= 0 ? c->ks[c->primary] : NULL;
 	if (ks && ks->tls)
 		cp_tls_peer_env(ks->tls, env_tls_cb, e);
+}
+
+/* What the instance inherits from the daemon: the oldest entries, always last. */
+static void
+env_daemon(const struct cp_server *s, struct env *e)
+{
+	char a[INET_ADDRSTRLEN];
 	env_add(e, "remote_port_1", "%u", s->cfg.port);
 	env_add(e, "local_port_1", "%u", s->cfg.port);
 	env_add(e, "proto_1", "udp");
@@ -110,10 +121,18 @@ env_base(const struct cp_server *s, const struct cp_client *c, struct env *e, bo
 	env_add(e, "redirect_gateway", "0");
 }
 
-/* What client-connect adds (ESTABLISHED and later): time, tunnel address, trusted address. */
+static void
+env_trusted(const struct cp_client *c, struct env *e)
+{
+	char a[INET_ADDRSTRLEN];
+	env_add(e, "trusted_port", "%u", c->port);
+	env_add(e, "trusted_ip", "%s", ip4(c->addr, a));
+}
+
+/* What client-connect sets (ESTABLISHED and later): time, tunnel address, trusted address, CN. */
 static void
 env_connected(const struct cp_server *s, const struct cp_client *c, struct env *e,
-	bool trusted)
+	bool trusted, bool with_cn)
 {
 	char a[INET_ADDRSTRLEN], t[32];
 	time_t since = c->created_wall;
@@ -129,11 +148,32 @@ env_connected(const struct cp_server *s, const struct cp_client *c, struct env *
 		env_add(e, "ifconfig_pool_local_ip", "%s", ip4(htonl(vaddr - 1), a));
 	if (vaddr)
 		env_add(e, "ifconfig_pool_remote_ip", "%s", ip4(htonl(vaddr), a));
-	if (trusted) {
-		env_add(e, "trusted_port", "%u", c->port);
-		env_add(e, "trusted_ip", "%s", ip4(c->addr, a));
+	if (trusted)
+		env_trusted(c, e);
+	if (with_cn)
+		env_add(e, "common_name", "%s", c->common_name);
+}
+
+/*
+ * The instance's environment as OpenVPN's LIFO list holds it now (A6.3),
+ * without the one-shot entries (n_clients, password, disconnect stats).
+ * client-connect re-sets common_name, so it leaves the handshake group; a
+ * renegotiation after it (REAUTH) moves the handshake group, common_name
+ * included, back in front of the connected one.
+ */
+static void
+env_instance(const struct cp_server *s, const struct cp_client *c, struct env *e, bool trusted)
+{
+	if (!c->mgmt_established) {
+		env_handshake(c, e, true);
+	} else if (c->mgmt_rekeyed) {
+		env_handshake(c, e, true);
+		env_connected(s, c, e, trusted, false);
+	} else {
+		env_connected(s, c, e, trusted, true);
+		env_handshake(c, e, false);
 	}
-	env_add(e, "common_name", "%s", c->common_name);
+	env_daemon(s, e);
 }
 
 static void
@@ -172,12 +212,7 @@ cp_mgmt_client_connect(struct cp_server *s, struct cp_client *c, const char *pas
 		env_add(&e, "password", "%s", password);
 	if (s->cfg.auth_gen_token)
 		env_add(&e, "session_state", "%s", c->token.bound ? "Authenticated" : "Initial");
-	if (c->mgmt_established) {
-		env_connected(s, c, &e, true);
-		env_base(s, c, &e, false);
-	} else {
-		env_base(s, c, &e, true);
-	}
+	env_instance(s, c, &e, true);
 	snprintf(header, sizeof(header), "%s,%lu,%u", c->mgmt_established ? "REAUTH" : "CONNECT",
 		c->cid, c->mgmt_kid);
 	notify(s, c, header, &e, true);
@@ -209,8 +244,7 @@ cp_mgmt_client_established(struct cp_server *s, struct cp_client *c)
 	c->mgmt_established = true;
 	e.used = e.n = 0;
 	env_add(&e, "n_clients", "%u", n_authenticated(s));
-	env_connected(s, c, &e, true);
-	env_base(s, c, &e, false);
+	env_instance(s, c, &e, true);
 	snprintf(header, sizeof(header), "ESTABLISHED,%lu", c->cid);
 	notify(s, c, header, &e, false);
 }
@@ -229,12 +263,10 @@ cp_mgmt_client_disconnect(struct cp_server *s, struct cp_client *c)
 		(unsigned long long)((ev_now_ms(s->loop) - c->created_ms) / 1000));
 	env_add(&e, "bytes_sent", "%llu", (unsigned long long)c->tx_bytes);
 	env_add(&e, "bytes_received", "%llu", (unsigned long long)c->rx_bytes);
-	if (c->mgmt_established) {
-		env_connected(s, c, &e, true);
-		env_base(s, c, &e, false);
-	} else {
-		env_base(s, c, &e, true);
-	}
+	/* OpenVPN's client-disconnect re-sets trusted_* before the stats (multi.c) */
+	if (c->mgmt_established)
+		env_trusted(c, &e);
+	env_instance(s, c, &e, false);
 	snprintf(header, sizeof(header), "DISCONNECT,%lu", c->cid);
 	notify(s, c, header, &e, false);
 }
@@ -249,9 +281,7 @@ cp_mgmt_cr_response(struct cp_server *s, struct cp_client *c, const char *respon
 		return;
 	e.used = e.n = 0;
 	env_add(&e, "n_clients", "%u", n_authenticated(s));
-	if (c->mgmt_established)
-		env_connected(s, c, &e, true);
-	env_base(s, c, &e, !c->mgmt_established);
+	env_instance(s, c, &e, true);
 	snprintf(header, sizeof(header), "CR_RESPONSE,%lu,%u,%.*s", c->cid, c->mgmt_kid,
 		(int)(len > 1024 ? 1024 : len), response);
 	notify(s, c, header, &e, true);

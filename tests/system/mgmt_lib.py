@@ -5,6 +5,7 @@ import os
 import re
 import socket
 import subprocess
+import tempfile
 import time
 
 PASS = 0
@@ -245,6 +246,36 @@ verb 3
                 time.sleep(0.2)
 
 
+def public_dir():
+    """A directory anybody may traverse (T is 0700), for sockets other uids must reach."""
+    d = tempfile.mkdtemp(prefix="dpvpn-mgmt-")
+    os.chmod(d, 0o711)
+    return d
+
+
+_PEEK = """import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(float(sys.argv[2]))
+try:
+    s.connect(sys.argv[1])
+    d = s.recv(4096)
+except socket.timeout:
+    d = "timeout"
+except OSError as e:
+    d = "error: %s" % e
+print(repr(d))
+"""
+
+
+def peek_as_nobody(sock, timeout=3):
+    """What a peer with uid and gid 65534 (no other groups) reads first on the
+    unix socket: repr of the bytes, b'' when it is closed without a word."""
+    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        "/usr/bin/python3", "-c", _PEEK, sock, str(timeout)],
+                       capture_output=True, text=True, timeout=timeout + 10)
+    return r.stdout.strip() or r.stderr.strip()
+
+
 def connected(proc, timeout=30):
     return wait_for(lambda: "Initialization Sequence Completed" in proc.text(), timeout)
 
@@ -278,6 +309,78 @@ def status_rows(m, version):
     lines = m.multi("status %d" % version)
     rows = [l.split(sep) for l in lines if l.startswith("CLIENT_LIST" + sep)]
     return rows, lines
+
+
+# ENV order of >CLIENT: blocks (fact sheet A6.3, A12): OpenVPN prints its env
+# list newest first, and re-setting a name moves it to the front.
+DAEMON_ENV = ["remote_port_1", "local_port_1", "proto_1", "daemon_pid", "daemon_start_time",
+              "daemon_log_redirect", "daemon", "verb", "config", "ifconfig_local",
+              "ifconfig_netmask", "script_context", "tun_mtu", "dev", "dev_type",
+              "redirect_gateway"]
+CERT_ENV = ["tls_serial_hex_%d", "tls_serial_%d", "tls_digest_sha256_%d", "tls_digest_%d",
+            "tls_id_%d", "X509_%d*"]
+
+
+def env_names(lines):
+    """ENV names in order; the peer-info run becomes one 'IV*' entry and each
+    certificate depth's X509_D_* run one 'X509_D*' entry (their values vary)."""
+    out = []
+    for l in lines:
+        n = l.split("=", 1)[0]
+        if n.startswith(("IV_", "UV_")):
+            n = "IV*"
+        m = re.match(r"^X509_(\d+)_", n)
+        if m:
+            n = "X509_%s*" % m.group(1)
+        if not (out and n.endswith("*") and out[-1] == n):
+            out.append(n)
+    return out
+
+
+def _certs(lines):
+    depths = sorted({int(m.group(1)) for l in lines for m in [re.match(r"^tls_id_(\d+)=", l)] if m})
+    return [n % d for d in depths or [0] for n in CERT_ENV]
+
+
+def handshake_env(lines, cn=True, user=True):
+    """What each key negotiation sets: TLS verification, peer-info, then user/pass."""
+    return (["untrusted_port", "untrusted_ip"] + (["common_name"] if cn else [])
+            + (["username"] if user else []) + ["IV*"] + _certs(lines))
+
+
+def connected_env(trusted=True, cn=True):
+    """What client-connect sets (topology subnet)."""
+    return (["time_unix", "time_ascii", "ifconfig_pool_netmask", "ifconfig_pool_remote_ip"]
+            + (["trusted_port", "trusted_ip"] if trusted else []) + (["common_name"] if cn else []))
+
+
+def expected_env(event, lines, user=True, rekeyed=False):
+    """The names OpenVPN 2.6 prints, in order, for one block of this client."""
+    if event == "CONNECT":
+        return ["n_clients", "password"] + handshake_env(lines, user=user) + DAEMON_ENV
+    if event == "CR_RESPONSE":  # during the first auth: CONNECT's env, password deleted
+        return ["n_clients"] + handshake_env(lines, user=user) + DAEMON_ENV
+    if event == "REAUTH":  # the renegotiation re-set the handshake group
+        return (["n_clients", "password"] + handshake_env(lines, user=user)
+                + connected_env(cn=False) + DAEMON_ENV)
+    if event == "ESTABLISHED":
+        return (["n_clients"] + connected_env() + handshake_env(lines, cn=False, user=user)
+                + DAEMON_ENV)
+    if event == "DISCONNECT":  # client-disconnect re-sets trusted_*, then the stats
+        head = ["time_duration", "bytes_sent", "bytes_received", "trusted_port", "trusted_ip"]
+        if rekeyed:
+            return (head + handshake_env(lines, user=user) + connected_env(False, False)
+                    + DAEMON_ENV)
+        return (head + connected_env(False) + handshake_env(lines, cn=False, user=user)
+                + DAEMON_ENV)
+    raise ValueError(event)
+
+
+def check_env_order(name, event, lines, **kw):
+    want, got = expected_env(event, lines, **kw), env_names(lines)
+    diff = next((i for i, (a, b) in enumerate(zip(want, got)) if a != b), min(len(want), len(got)))
+    return check(name, got == want, "(first difference at %d: want %s, got %s)" % (
+        diff, want[diff:diff + 3], got[diff:diff + 3]) if got != want else "(%d names)" % len(got))
 
 
 def dp_counter(prefix, path, key):

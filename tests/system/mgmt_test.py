@@ -3,6 +3,7 @@ it, with real openvpn 2.6 clients (test_mgmt.sh sets up namespaces and the
 dataplane). Prints PASS/FAIL lines and `N passed, N failed`."""
 import os
 import re
+import socket
 import sys
 import threading
 import time
@@ -131,30 +132,62 @@ def traffic_and_status(m, cli, cid):
     return row2
 
 
+def timed_events(m, regex, n, timeout):
+    """The next n notifications matching regex, each with the time it arrived."""
+    r, got, end = re.compile(regex), [], time.time() + timeout
+    m.events.clear()  # older lines came before the command
+    while len(got) < n and time.time() < end:
+        line = m.raw_line(max(0.05, end - time.time()))
+        if line is not None and r.search(line):
+            got.append((time.time(), line))
+    return got
+
+
 def bytecount(m, cid):
-    m.cmd("bytecount 1")
+    """bytecount 2: a report for the moving client every 2 s, with its link counters."""
+    sock = os.path.join(E.T, "c1.sock")
+    m.cmd("bytecount 2")
     # traffic keeps flowing while we wait: a report names clients whose counters moved
     pinger = threading.Thread(target=L.ping, args=(E.ns_cli, LAN, 40, 0.2))
     pinger.start()
-    e = m.wait_event(r"^>BYTECOUNT_CLI:%d,\d+,\d+$" % cid, 8)
-    pinger.join()
-    check("bytecount 1 -> >BYTECOUNT_CLI", e is not None, repr(e))
+    ev = timed_events(m, r"^>BYTECOUNT_CLI:%d,\d+,\d+$" % cid, 2, 8)
     m.cmd("bytecount 0")
+    pinger.join()  # nothing in flight while the counters are read
+    rows, _ = L.status_rows(m, 2)
+    r1, w1 = L.client_link_bytes(sock)
+    check("bytecount 2 -> >BYTECOUNT_CLI", len(ev) == 2, repr(ev))
+    if len(ev) < 2:
+        return
+    gap = ev[1][0] - ev[0][0]
+    (i0, o0), (i1, o1) = [tuple(int(x) for x in e.split(",")[1:]) for _, e in ev]
+    row = [r for r in rows if r[10] == str(cid)]
+    rx, tx = (int(row[0][5]), int(row[0][6])) if row else (-1, -1)
+    check("bytecount 2: reports 2 s apart", 1.5 <= gap <= 3.5, "(%.2f s)" % gap)
+    # in = from the client (<= what it wrote), out = to it (<= what it read); later
+    # readings (status, the client's own counters) can only be higher
+    check("bytecount values follow the client's counters", i0 < i1 <= rx <= w1
+          and o0 < o1 <= tx <= r1 and i1 - i0 >= 5 * 84 and o1 - o0 >= 5 * 84,
+          "(in %d -> %d, status %d, client wrote %d; out %d -> %d, status %d, client read %d)"
+          % (i0, i1, rx, w1, o0, o1, tx, r1))
 
 
 def status_file(m):
-    """--status FILE (version 2) has the same layout as `status 2`."""
+    """--status FILE (version 2) has the same layout as `status 2`, lines ending in a bare LF."""
     path = os.path.join(E.T, "status.txt")
     wait_for(lambda: os.path.exists(path), 3)
     time.sleep(1.2)
-    with open(path) as f:
-        flines = f.read().splitlines()
+    with open(path, "rb") as f:
+        raw = f.read()
+    flines = raw.decode().split("\n")[:-1]
     _, mlines = L.status_rows(m, 2)
     heads = lambda ls: [l for l in ls if l.startswith("HEADER,") or l.startswith("GLOBAL_STATS,")]
     check("status file layout", flines[-1:] == ["END"] and heads(flines) == heads(mlines)
           and [l.split(",")[:4] for l in flines if l.startswith("CLIENT_LIST,")]
           == [l.split(",")[:4] for l in mlines if l.startswith("CLIENT_LIST,")],
           "(%d lines)" % len(flines))
+    # A5: over management `\r\n`, in a --status file `\n`
+    check("status file lines end in LF, no CR", raw.endswith(b"\nEND\n") and b"\r" not in raw
+          and raw.count(b"\n") == len(flines) >= 7, repr(raw[-12:]))
 
 
 def signals(m, srv):
@@ -170,30 +203,55 @@ def signals(m, srv):
     m.cmd("state off")
 
 
+def cids_by_cn(m):
+    """{common name: (CID, real address)} of the `status 2` rows."""
+    rows, _ = L.status_rows(m, 2)
+    return {r[1]: (int(r[10]), r[2]) for r in rows}
+
+
+def cid_of(rows, cn):
+    return rows.get(cn, (-1, ""))[0]
+
+
+def start_client2(m, name):
+    """client2 from the second namespace, once ESTABLISHED: (process, CID)."""
+    cli2 = E.client(name, E.ns_cli2, "client2")
+    h, env, _ = m.client_block(r"^>CLIENT:ESTABLISHED,\d+$", 30)
+    ok = h is not None and env.get("common_name") == "client2" and L.connected(cli2)
+    return cli2, int(h.split(",")[1]) if ok else -1
+
+
 def kills(m, cli, cid):
-    """client-kill: the client is told RESTART and comes back (new CID); kill by address and CN."""
-    check("client-kill", m.cmd("client-kill %d" % cid) == "SUCCESS: client-kill command succeeded")
+    """Each kill ends its client only: the other one keeps its row, CID and tunnel.
+    client-kill makes client1 come back (new CID); after `kill` a client stays
+    down until its keepalive runs out, so client2 is restarted for the last kill."""
+    cli2, cid2 = start_client2(m, "client2")
+    routes = L.subprocess.run(["ip", "-n", E.ns_cli2, "route"], capture_output=True,
+                              text=True).stdout
+    check("a push added by SIGHUP reaches new clients", cid2 >= 0 and "10.252.0.0/24" in routes)
+    got = m.cmd("client-kill %d" % cid)
     h, env, _ = m.client_block(r"^>CLIENT:ESTABLISHED,\d+$", 30)
-    new = int(h.split(",")[1]) if h else -1
-    check("killed client reconnects with a new CID", new > cid
-          and "server-pushed-connection-reset" in cli.text(),
-          "(CID %d -> %d)" % (cid, new))
-    rows, _ = L.status_rows(m, 2)
-    addr = rows[0][2] if rows else "?"
-    got = m.cmd("kill %s" % addr)
-    rows, _ = L.status_rows(m, 2)
-    check("kill IP:port", got == "SUCCESS: 1 client(s) at address %s killed" % addr
-          and not rows, got)
-    cli2 = E.client("client2", E.ns_cli2, "client2")
-    h, env, _ = m.client_block(r"^>CLIENT:ESTABLISHED,\d+$", 30)
-    routes = L.connected(cli2) and L.subprocess.run(["ip", "-n", E.ns_cli2, "route"],
-                                                      capture_output=True, text=True).stdout
-    check("a push added by SIGHUP reaches new clients", "10.252.0.0/24" in (routes or ""))
+    new = int(h.split(",")[1]) if h and env.get("common_name") == "client1" else -1
+    after = cids_by_cn(m)
+    check("client-kill", got == "SUCCESS: client-kill command succeeded")
+    check("killed client reconnects with a new CID, the other stays", new > cid
+          and "server-pushed-connection-reset" in cli.text() and cid_of(after, "client1") == new
+          and cid_of(after, "client2") == cid2 and L.ping(E.ns_cli2, LAN) == 5,
+          "(CID %d -> %d; rows %s)" % (cid, new, after))
     got = m.cmd("kill client2")
-    rows, _ = L.status_rows(m, 2)
-    check("kill CN", got == "SUCCESS: common name 'client2' found, 1 client(s) killed"
-          and env.get("common_name") == "client2" and not [r for r in rows if r[1] == "client2"],
-          got)
+    after = cids_by_cn(m)
+    check("kill CN: only that client goes", got == "SUCCESS: common name 'client2' found, "
+          "1 client(s) killed" and "client2" not in after and cid_of(after, "client1") == new
+          and L.ping(E.ns_cli, LAN) == 5, "(%s; rows %s)" % (got, after))
+    cli2.stop()
+    cli2, cid2 = start_client2(m, "client2b")
+    addr = cids_by_cn(m).get("client1", (-1, "?"))[1]
+    got = m.cmd("kill %s" % addr)
+    after = cids_by_cn(m)
+    check("kill IP:port: only that client goes", got == "SUCCESS: 1 client(s) at address %s "
+          "killed" % addr and "client1" not in after and cid2 >= 0
+          and cid_of(after, "client2") == cid2 and L.ping(E.ns_cli2, LAN) == 5,
+          "(%s; rows %s)" % (got, after))
     cli2.stop()
 
 
@@ -205,6 +263,8 @@ def scenario_commands():
     m = E.mgmt("s3cret")
     check("password and greeting", m.greeting == ">INFO:OpenVPN Management Interface Version 5 "
           "-- type 'help' for more info", m.greeting)
+    check("no cleartext warning on loopback", "management interface on 127.0.0.1" in srv.text()
+          and "non-loopback" not in srv.text())
     commands(m, srv)
     m.cmd("log on")
     cli = E.client("client1", E.ns_cli, "client", "management %s unix" %
@@ -218,6 +278,7 @@ def scenario_commands():
           and env.get("ifconfig_pool_remote_ip") == L.tun_addr(E.ns_cli)
           and env.get("IV_VER", "").startswith("2.6") and env.get("X509_0_CN") == "client1",
           "(CID %d, %d ENV lines)" % (cid, len(lines)))
+    L.check_env_order("ESTABLISHED ENV in OpenVPN's order", "ESTABLISHED", lines, user=False)
     m.cmd("log off")
     traffic_and_status(m, cli, cid)
     bytecount(m, cid)
@@ -231,10 +292,29 @@ def scenario_commands():
     srv.stop()
 
 
+def scenario_non_loopback():
+    """management 0.0.0.0 PORT: served, with the cleartext warning (the loopback
+    server of scenario commands must not have logged it)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = E.server("srv-any", "management 0.0.0.0 %d" % port)
+    up = wait_for(lambda: "management interface on 0.0.0.0:%d" % port in srv.text(), 10)
+    m = L.Mgmt(("127.0.0.1", port)) if up else None
+    warn = ("management 0.0.0.0 %d: listening on a non-loopback address; the management "
+            "protocol is cleartext (use 127.0.0.1 or a unix socket)" % port)
+    check("non-loopback management address: served, with a warning", up and warn in srv.text()
+          and m.greeting.startswith(">INFO:OpenVPN Management Interface"), "(port %d)" % port)
+    if m:
+        m.close()
+    srv.stop()
+
+
 def main():
     only = os.environ.get("DPT_ONLY", "")
     for name, fn in [("commands", scenario_commands), ("client_auth", scenario_client_auth),
-                     ("unix_hold", scenario_unix_hold)]:
+                     ("unix_hold", scenario_unix_hold), ("unix_group", scenario_unix_group),
+                     ("non_loopback", scenario_non_loopback)]:
         if not only or only == name:
             print("== scenario %s" % name, flush=True)
             try:
@@ -246,7 +326,7 @@ def main():
 
 
 from mgmt_auth import scenario_client_auth  # noqa: E402
-from mgmt_hold import scenario_unix_hold  # noqa: E402
+from mgmt_hold import scenario_unix_group, scenario_unix_hold  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())
