@@ -56,6 +56,7 @@ struct IMB_MGR;
 struct dp_crypto {
 	struct IMB_MGR *mgr;
 	uint32_t arch;          /* IMB_ARCH picked by init_mb_mgr_auto() */
+	uint32_t pf_hkey;       /* offset of the GHASH key lines to prefetch before a job */
 	uint64_t job_errors;    /* jobs ipsec-mb rejected or key/arch mismatch */
 };
 

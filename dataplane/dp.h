@@ -13,11 +13,13 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_ether.h>
+#include <rte_lpm.h>
 #include <rte_mbuf.h>
 
 #include "ban_table.h"
@@ -58,22 +60,32 @@ struct dp_session_dyn {
 	uint8_t idle_told;
 };
 
+/*
+ * Laid out by cache line, for the hot path (at 100k sessions every packet
+ * misses on its session): line 0 holds what every packet and the timers read
+ * (tx_key_id included, so encrypt touches lines 0, 1 and 3 only), line 1 the
+ * keys, line 2 service-loop-only fields, line 3 the owner's counters.
+ */
 struct dp_session {
 	uint32_t sess, gen, peer_id, flags;
 	uint32_t local_addr, vaddr;	/* network byte order */
 	uint16_t local_port;		/* network byte order */
-	uint32_t ping_ms, idle_ms;
-	uint64_t ping_tsc, idle_tsc;
-	uint32_t replay_window, replay_time_s;
-	struct dp_key *keys[8];		/* by key_id; at most DP_MAX_KEYS set */
 	uint8_t tx_key_id;		/* 0xFF = none */
+	uint64_t ping_tsc, idle_tsc;
+	uint32_t ping_ms, idle_ms;
+	uint32_t replay_window, replay_time_s;
+	struct dp_key *keys[8] __rte_cache_aligned;	/* by key_id; at most DP_MAX_KEYS set */
 	/* service loop only: where the P_DATA_V1 address index points */
-	uint8_t v1_indexed;
+	uint8_t v1_indexed __rte_cache_aligned;
 	uint16_t v1_port;
 	uint32_t v1_addr;
 	int32_t v1_pos;
 	struct dp_session_dyn dyn __rte_cache_aligned;
 };
+_Static_assert(offsetof(struct dp_session, replay_time_s) < RTE_CACHE_LINE_SIZE,
+	"dp_session: the fields every packet reads must stay in line 0");
+_Static_assert(sizeof(struct dp_session_dyn) <= RTE_CACHE_LINE_SIZE,
+	"dp_session_dyn: one cache line");
 
 /* Per-port TX buffer of one lcore, flushed after every burst. */
 struct dp_txbuf {
@@ -150,8 +162,13 @@ int dp_route_init(void);
 int dp_route_add_session(uint32_t prefix, uint8_t plen, uint32_t sess);
 int dp_route_del(uint32_t prefix, uint8_t plen);
 int dp_route_add_lan(uint32_t prefix, uint8_t plen, uint32_t gw);
-/* Returns true and the next-hop value for dst (network order). */
-bool dp_route_lookup(uint32_t dst, uint32_t *nh);
+/* Returns true and the next-hop value for dst (network order). Inline: it
+ * runs once or twice per packet and is one or two table reads. */
+static inline bool
+dp_route_lookup(uint32_t dst, uint32_t *nh)
+{
+	return rte_lpm_lookup(dp.lpm, rte_be_to_cpu_32(dst), nh) == 0;
+}
 /* LAN next-hop address for an lpm next-hop value (0 = destination itself). */
 uint32_t dp_route_lan_gw(uint32_t nh);
 
@@ -159,7 +176,16 @@ uint32_t dp_route_lan_gw(uint32_t nh);
 int dp_neigh_init(void);
 bool dp_neigh_lookup(unsigned role, uint32_t ip, struct rte_ether_addr *mac);
 void dp_neigh_learn(unsigned role, uint32_t ip, const struct rte_ether_addr *mac);
-uint32_t dp_neigh_nexthop(unsigned role, uint32_t dst);
+/* The next hop towards dst on role: dst itself on the port's subnet (or with
+ * no gateway), else the gateway. Inline: once per packet sent to a client. */
+static inline uint32_t
+dp_neigh_nexthop(unsigned role, uint32_t dst)
+{
+	const struct dp_port *p = &dp.port[role];
+	if (((dst ^ p->addr) & p->mask) == 0 || p->gw == 0)
+		return dst;
+	return p->gw;
+}
 /* Service loop: queue m (fully built frame except L2 dst) for ip on role. */
 void dp_neigh_hold(unsigned role, uint32_t ip, struct rte_mbuf *m);
 void dp_neigh_service(uint64_t now);
@@ -210,10 +236,11 @@ dp_session_get(uint32_t sess)
 	return __atomic_load_n(&dp.sessions[sess], __ATOMIC_ACQUIRE);
 }
 
+/* With one worker (the common small setup) no division: it owns everything. */
 static inline struct dp_lcore *
 dp_owner(uint32_t sess)
 {
-	return dp.by_worker[sess % dp.n_workers];
+	return dp.n_workers == 1 ? dp.by_worker[0] : dp.by_worker[sess % dp.n_workers];
 }
 
 /* rx_outside.c / rx_inside.c: worker stages, burst in, counts out. */

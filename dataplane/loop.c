@@ -5,6 +5,7 @@
  */
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
@@ -45,7 +46,15 @@ session_timer(struct dp_lcore *lc, struct dp_session *s, uint64_t now)
 	}
 }
 
-/* Visits a slice of this worker's sessions (sess % n_workers == worker). */
+/*
+ * Visits a slice of this worker's sessions (sess % n_workers == worker). With
+ * many sessions each visit misses twice (line 0 and the counters' line) and
+ * the slice is ~1,300 sessions per millisecond at 131072 slots, so sessions
+ * are looked up TIMER_CHUNK at a time and prefetched before any is checked:
+ * the misses overlap instead of following each other.
+ */
+#define TIMER_CHUNK 16
+
 void
 dp_session_timers(struct dp_lcore *lc, uint64_t now)
 {
@@ -54,13 +63,22 @@ dp_session_timers(struct dp_lcore *lc, uint64_t now)
 	uint32_t budget = per_pass / (1000000 / TIMER_PERIOD_US / TIMER_PASSES_PER_S) + 1;
 	uint32_t sess = lc->timer_cursor;
 
-	for (uint32_t i = 0; i < budget; i++) {
-		if (sess >= max)
-			sess = (uint32_t)lc->worker;
-		struct dp_session *s = dp_session_get(sess);
-		if (s)
-			session_timer(lc, s, now);
-		sess += dp.n_workers;
+	for (uint32_t i = 0; i < budget;) {
+		struct dp_session *chunk[TIMER_CHUNK];
+		unsigned n = 0;
+		for (; i < budget && n < TIMER_CHUNK; i++) {
+			if (sess >= max)
+				sess = (uint32_t)lc->worker;
+			struct dp_session *s = dp_session_get(sess);
+			if (s) {
+				rte_prefetch0(s);
+				rte_prefetch0(&s->dyn);
+				chunk[n++] = s;
+			}
+			sess += dp.n_workers;
+		}
+		for (unsigned j = 0; j < n; j++)
+			session_timer(lc, chunk[j], now);
 	}
 	lc->timer_cursor = sess;
 	dp_tx_flush(lc);

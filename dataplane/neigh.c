@@ -99,15 +99,6 @@ dp_neigh_learn(unsigned role, uint32_t ip, const struct rte_ether_addr *mac)
 	__atomic_store_n(&t[s].ip, ip, __ATOMIC_RELEASE);
 }
 
-uint32_t
-dp_neigh_nexthop(unsigned role, uint32_t dst)
-{
-	const struct dp_port *p = &dp.port[role];
-	if (((dst ^ p->addr) & p->mask) == 0 || p->gw == 0)
-		return dst;
-	return p->gw;
-}
-
 static void
 send_arp_request(unsigned role, uint32_t ip)
 {

@@ -7,13 +7,14 @@
 #include <rte_udp.h>
 
 #include "counters.h"
+#include "ipv4_sum.h"
 
 /*
  * Validates the IPv4 header at byte off of a single-segment mbuf and trims
  * link-layer padding after the IP packet. Returns the header, or NULL with
  * *why set to the drop reason.
  */
-static inline struct rte_ipv4_hdr *
+static __rte_always_inline struct rte_ipv4_hdr *
 dp_ipv4_check(struct rte_mbuf *m, uint32_t off, enum dp_drop *why)
 {
 	uint32_t dlen = rte_pktmbuf_data_len(m);
@@ -25,7 +26,7 @@ dp_ipv4_check(struct rte_mbuf *m, uint32_t off, enum dp_drop *why)
 	uint32_t tot = rte_be_to_cpu_16(ip->total_length);
 	if (unlikely((ip->version_ihl >> 4) != 4 || hl < 20 || tot < hl || off + tot > dlen))
 		return NULL;
-	if (!(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD) && unlikely(rte_raw_cksum(ip, hl) != 0xffff))
+	if (!(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD) && unlikely(dp_ipv4_hdr_sum(ip, hl) != 0xffff))
 		return NULL;
 	if (unlikely(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG
 		| RTE_IPV4_HDR_OFFSET_MASK))) {

@@ -67,12 +67,6 @@ dp_route_add_lan(uint32_t prefix, uint8_t plen, uint32_t gw)
 	return lpm_add(prefix, plen, idx);
 }
 
-bool
-dp_route_lookup(uint32_t dst, uint32_t *nh)
-{
-	return rte_lpm_lookup(dp.lpm, rte_be_to_cpu_32(dst), nh) == 0;
-}
-
 uint32_t
 dp_route_lan_gw(uint32_t nh)
 {

@@ -5,6 +5,7 @@
  * the service loop (punt, ARP, ICMP).
  */
 #include <rte_cycles.h>
+#include <rte_prefetch.h>
 #include <rte_ring.h>
 
 #include "dp.h"
@@ -16,15 +17,16 @@
 struct rx_item {
 	struct rte_mbuf *m;
 	struct dp_session *s;
-	struct dp_key *k;
+	struct dp_key *k;		/* set by take_key() */
 	uint32_t src;
 	uint16_t sport;
 	uint16_t ovpn_len;
 	uint16_t pt_off;		/* plaintext offset in the frame */
 	uint8_t v2;
+	uint8_t key_id;
 };
 
-enum verdict { V_DATA, V_SLOW, V_HANDOFF, V_DROP };
+enum verdict { V_DATA, V_SLOW, V_DROP };
 
 /* Parses Ethernet/IPv4/UDP; returns the UDP header or NULL (verdict in *v). */
 static struct rte_udp_hdr *
@@ -95,10 +97,11 @@ find_session(const struct ovpn_data_hdr *h, uint32_t src, uint16_t sport, enum d
  * Classifies one frame; fills it (V_DATA) or says where it goes. A banned
  * source is dropped first, before any parsing of the OpenVPN packet, punt
  * or crypto; frames handed over by another worker were checked there.
+ * The session is only found here, not read: its lines are prefetched and
+ * take_key() reads them once the whole burst has been classified.
  */
 static enum verdict
-classify(struct dp_lcore *lc, struct rte_mbuf *m, struct rx_item *it, enum dp_drop *why,
-	bool handed)
+classify(struct rte_mbuf *m, struct rx_item *it, enum dp_drop *why, bool handed)
 {
 	struct rte_ipv4_hdr *ip;
 	enum verdict v;
@@ -122,18 +125,18 @@ classify(struct dp_lcore *lc, struct rte_mbuf *m, struct rx_item *it, enum dp_dr
 	struct dp_session *s = find_session(&h, ip->src_addr, uh->src_port, why);
 	if (!s)
 		return V_DROP;
-	if (dp_owner(s->sess) != lc) {
-		m->hash.usr = s->sess;
-		return V_HANDOFF;
-	}
-	struct dp_key *k = __atomic_load_n(&s->keys[h.key_id], __ATOMIC_ACQUIRE);
-	if (!k) {
-		*why = DP_DROP_no_key;
-		return V_DROP;
-	}
-	*it = (struct rx_item){ .m = m, .s = s, .k = k, .src = ip->src_addr,
-		.sport = uh->src_port, .ovpn_len = plen, .v2 = h.opcode == OVPN_P_DATA_V2,
-		.pt_off = (uint16_t)(p - rte_pktmbuf_mtod(m, uint8_t *) + h.hdr_len + OVPN_TAG_LEN) };
+	rte_prefetch0(s);
+	rte_prefetch0(&s->keys[h.key_id]);
+	rte_prefetch0(&s->dyn);
+	/* Field by field: a compound literal would also zero what take_key() sets. */
+	it->m = m;
+	it->s = s;
+	it->src = ip->src_addr;
+	it->sport = uh->src_port;
+	it->ovpn_len = plen;
+	it->pt_off = (uint16_t)(p - rte_pktmbuf_mtod(m, uint8_t *) + h.hdr_len + OVPN_TAG_LEN);
+	it->v2 = h.opcode == OVPN_P_DATA_V2;
+	it->key_id = h.key_id;
 	m->hash.usr = h.packet_id;
 	return V_DATA;
 }
@@ -145,10 +148,36 @@ to_ring(struct dp_lcore *lc, struct rte_ring *r, struct rte_mbuf *m, enum dp_dro
 		dp_drop(lc, full, m);
 }
 
+/*
+ * Second pass over the classified burst: hands packets of sessions another
+ * worker owns to it, and takes the rx key of the rest (dropping those with
+ * none). True when it stays here; its key's line is prefetched for set_op().
+ */
+static bool
+take_key(struct dp_lcore *lc, struct rx_item *it)
+{
+	struct dp_session *s = it->s;
+	struct rte_mbuf *m = it->m;
+	struct dp_lcore *owner = dp_owner(s->sess);
+	if (owner != lc) {
+		dp_stat_add(lc, DP_STAT_handoff_sent, 1);
+		to_ring(lc, owner->handoff[DP_PORT_OUTSIDE], m, DP_DROP_handoff_full);
+		return false;
+	}
+	it->k = __atomic_load_n(&s->keys[it->key_id], __ATOMIC_ACQUIRE);
+	if (!it->k) {
+		dp_drop(lc, DP_DROP_no_key, m);
+		return false;
+	}
+	rte_prefetch0(it->k);
+	return true;
+}
+
 static void
 set_op(struct dp_aead_op *op, const struct rx_item *it)
 {
 	uint8_t *frame = rte_pktmbuf_mtod(it->m, uint8_t *);
+	rte_prefetch0(it->k->replay);	/* read right after the burst's crypto */
 	uint8_t *ovpn = frame + it->pt_off - OVPN_TAG_LEN - (it->v2 ? 8 : 5);
 	op->key = it->k->rx;
 	op->data = frame + it->pt_off;
@@ -261,6 +290,7 @@ decrypt_and_deliver(struct dp_lcore *lc, struct rx_item *items, uint16_t n)
 	struct dp_aead_op ops[DP_BURST_MAX];
 	struct rte_mbuf *c2c[DP_BURST_MAX];
 	uint16_t n_c2c = 0;
+	uint16_t decrypted = 0;	/* counted once per burst */
 	uint64_t now = rte_rdtsc();
 	uint64_t now_s = now / dp.tsc_hz;
 
@@ -280,10 +310,11 @@ decrypt_and_deliver(struct dp_lcore *lc, struct rx_item *items, uint16_t n)
 			continue;
 		}
 		dp_replay_update(it->k->replay, pid, now_s);
-		dp_stat_add(lc, DP_STAT_decrypted, 1);
+		decrypted++;
 		note_rx(lc, it, now);
 		deliver(lc, it, c2c, &n_c2c);
 	}
+	dp_stat_add(lc, DP_STAT_decrypted, decrypted);
 	if (n_c2c)
 		dp_encrypt_burst(lc, c2c, n_c2c);
 }
@@ -300,7 +331,7 @@ dp_rx_outside(struct dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, bool hand
 		enum dp_drop why = DP_DROP_eth_unknown_type;
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		switch (classify(lc, m, &items[n_items], &why, handed)) {
+		switch (classify(m, &items[n_items], &why, handed)) {
 		case V_DATA:
 			n_items++;
 			break;
@@ -308,17 +339,19 @@ dp_rx_outside(struct dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, bool hand
 			m->port = DP_PORT_OUTSIDE;
 			to_ring(lc, dp.slow_ring, m, DP_DROP_slow_full);
 			break;
-		case V_HANDOFF: {
-			struct rte_ring *r = dp_owner(m->hash.usr)->handoff[DP_PORT_OUTSIDE];
-			dp_stat_add(lc, DP_STAT_handoff_sent, 1);
-			to_ring(lc, r, m, DP_DROP_handoff_full);
-			break;
-		}
 		case V_DROP:
 			dp_drop(lc, why, m);
 			break;
 		}
 	}
-	if (n_items)
-		decrypt_and_deliver(lc, items, n_items);
+	uint16_t n_mine = 0;
+	for (uint16_t i = 0; i < n_items; i++) {
+		if (!take_key(lc, &items[i]))
+			continue;
+		if (n_mine != i)
+			items[n_mine] = items[i];
+		n_mine++;
+	}
+	if (n_mine)
+		decrypt_and_deliver(lc, items, n_mine);
 }
