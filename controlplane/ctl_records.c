@@ -166,9 +166,10 @@ cp_ctl_dataplanes_record(const struct cp_server *s)
 		}
 		char boot[24];
 		snprintf(boot, sizeof(boot), "%016llx", (unsigned long long)dp->boot_id);
-		json_array_append_new(a, json_pack("{s:i, s:s, s:b, s:s, s:i, s:i, s:i, s:b, s:i,"
-			" s:o}",
-			"index", (int)i, "name", dp->name, "connected", dp->up, "boot_id", boot,
+		json_array_append_new(a, json_pack("{s:i, s:s, s:s, s:s, s:s, s:b, s:s, s:i, s:i, s:i, s:b,"
+			" s:i, s:o}",
+			"index", (int)i, "name", dp->name, "version", dp->version, "dpdk_version", dp->dpdk,
+			"crypto", dp->crypto, "connected", dp->up, "boot_id", boot,
 			"workers", (int)dp->n_workers, "max_sessions", (int)dp->max_sessions,
 			"sessions", (int)held, "synced", s->dp_synced[i],
 			"ipc_schema", (int)dp->schema, "ports", cp_ctl_links_record(s, i)));

@@ -193,6 +193,15 @@ handle_hello(struct dplink *dl, const uint8_t *id, size_t id_len, const struct i
 		dl->ops.on_hello(dl->arg, i, restarted);
 }
 
+/* What software a dataplane runs (it says so after each HELLO_ACK). */
+static void
+store_info(struct dplink_dp *d, const struct ipc_dp_info *info)
+{
+	snprintf(d->version, sizeof(d->version), "%s", info->version);
+	snprintf(d->dpdk, sizeof(d->dpdk), "%s", info->dpdk);
+	snprintf(d->crypto, sizeof(d->crypto), "%s", info->crypto);
+}
+
 static void
 handle(struct dplink *dl, const uint8_t *id, size_t id_len, const uint8_t *buf, size_t len)
 {
@@ -218,6 +227,10 @@ handle(struct dplink *dl, const uint8_t *id, size_t id_len, const uint8_t *buf, 
 	int dp = find_by_ident(dl, id, id_len);
 	if (dp < 0) {
 		dl->rx_bad++;	/* must say HELLO first */
+		return;
+	}
+	if (m.type == IPC_DP_INFO) {
+		store_info(&dl->dps[dp], &m.u.dp_info);
 		return;
 	}
 	if (dl->ops.on_msg)

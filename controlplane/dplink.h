@@ -25,6 +25,7 @@ struct dplink_dp {
 	uint32_t n_workers;
 	uint32_t max_sessions;
 	uint32_t schema;		/* the IPC_SCHEMA_VERSION its HELLO announced */
+	char version[33], dpdk[65], crypto[65];	/* its DP_INFO; "" until it came */
 	bool up;
 };
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_version.h>
 #include <zmq.h>
 
 #include "dp.h"
@@ -216,6 +217,18 @@ send_final_stats(const struct ipc_session_del *d)
 	send_msg(&m);
 }
 
+/* What we run, once the control plane has accepted us (dpvpnctl show dataplanes). */
+static void
+send_info(void)
+{
+	struct ipc_msg m = { .type = IPC_DP_INFO };
+	snprintf(m.u.dp_info.version, sizeof(m.u.dp_info.version), "%s", DPVPN_VERSION);
+	snprintf(m.u.dp_info.dpdk, sizeof(m.u.dp_info.dpdk), "%s", rte_version());
+	snprintf(m.u.dp_info.crypto, sizeof(m.u.dp_info.crypto), "ipsec-mb %s %s", dp_crypto_version(),
+		dp_crypto_arch(&dp.lcores[0].crypto));
+	send_msg(&m);
+}
+
 static void
 dispatch(const struct ipc_msg *m)
 {
@@ -230,6 +243,7 @@ dispatch(const struct ipc_msg *m)
 		if (!dp.cp_up)
 			log_info("cplink: control plane accepted us");
 		dp.cp_up = true;
+		send_info();
 		return;
 	case IPC_STATS_REQ:
 	case IPC_RESYNC_REQ:

@@ -79,6 +79,8 @@ int dp_crypto_init(struct dp_crypto *c);
 void dp_crypto_fini(struct dp_crypto *c);
 /* "avx512", "avx2", "avx", "sse", "noaesni" or "none", for logs. */
 const char *dp_crypto_arch(const struct dp_crypto *c);
+/* The ipsec-mb library's version, "1.3.0". */
+const char *dp_crypto_version(void);
 
 /*
  * 0, or -EINVAL for unknown cipher, wrong key length (16 for AES-128-GCM,

@@ -80,6 +80,12 @@ dp_crypto_arch(const struct dp_crypto *c)
 	return names[c->arch];
 }
 
+const char *
+dp_crypto_version(void)
+{
+	return imb_get_version_str();
+}
+
 size_t
 dp_aead_key_size(void)
 {

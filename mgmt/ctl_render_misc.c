@@ -366,12 +366,13 @@ ctl_text_dataplanes(FILE *out, json_t *dps)
 	json_array_foreach(dps, i, d) {
 		char link[128];
 		if (i == 0)
-			fprintf(out, "%5s %12s %9s %16s %7s %12s %8s %6s %6s %s\n", "index", "name",
-				"connected", "boot-id", "workers", "max-sessions", "sessions",
+			fprintf(out, "%5s %12s %8s %9s %16s %7s %12s %8s %6s %6s %s\n", "index", "name",
+				"version", "connected", "boot-id", "workers", "max-sessions", "sessions",
 				"synced", "schema", "links");
 		links(link, sizeof(link), json_object_get(d, "ports"));
-		fprintf(out, "%5lld %12s %9s %16s %7lld %12lld %8lld %6s %6lld %s\n",
-			ctl_int(d, "index", 0), ctl_str(d, "name"),
+		const char *version = ctl_str(d, "version");
+		fprintf(out, "%5lld %12s %8s %9s %16s %7lld %12lld %8lld %6s %6lld %s\n",
+			ctl_int(d, "index", 0), ctl_str(d, "name"), version[0] ? version : "-",
 			ctl_bool(d, "connected") ? "yes" : "no", ctl_str(d, "boot_id"),
 			ctl_int(d, "workers", 0), ctl_int(d, "max_sessions", 0),
 			ctl_int(d, "sessions", 0), ctl_bool(d, "synced") ? "yes" : "no",

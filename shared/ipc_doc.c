@@ -67,7 +67,7 @@ static const char sequences[] =
 	"## Sequences\n"
 	"\n"
 	"**Start.** A dataplane sends HELLO on connect and every second until it\n"
-	"gets HELLO_ACK.\n"
+	"gets HELLO_ACK, then DP_INFO (its software versions).\n"
 	"\n"
 	"**New session.** SESSION_ADD creates the slot (data is dropped, no key\n"
 	"yet), ROUTE_ADD adds any iroutes, KEY_INSTALL with `tx_now` = 1 installs\n"

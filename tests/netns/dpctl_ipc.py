@@ -72,6 +72,7 @@ MESSAGES = {
     24: ('COUNTERS', DP2CP, [('cookie', U32), ('last', U8), ('kind', STR(16)), ('index', U32),
                              ('role', STR(16)), ('name', STR(64)), ('names', STR(1024)),
                              ('values', BIN(1024))]),
+    25: ('DP_INFO', DP2CP, [('version', STR(32)), ('dpdk', STR(64)), ('crypto', STR(64))]),
 }
 TYPE_IDS = {name: tid for tid, (name, _, _) in MESSAGES.items()}
 
@@ -173,6 +174,7 @@ class ControlPlane:
         self.cp_boot_id = int.from_bytes(os.urandom(8), 'big')
         self.peer = None            # identity of the current dataplane
         self.hellos = []            # (time, identity, decoded HELLO)
+        self.infos = []             # decoded DP_INFO, one per accepted HELLO
         self.violations = []        # text for every malformed dp->cp message
         self.pending = []           # decoded messages not consumed yet
         self.log = []               # (time, 'rx'|'tx', decoded) for the failure report
@@ -208,6 +210,8 @@ class ControlPlane:
             self._send_to(ident, {'type': 'HELLO_ACK', 'schema': SCHEMA_VERSION, 'cp_boot_id': self.cp_boot_id})
         elif ident != self.peer:
             self.violations.append('%s from a dataplane that sent no HELLO' % m['type'])
+        elif m['type'] == 'DP_INFO':
+            self.infos.append(m)    # after every HELLO_ACK; kept apart like the HELLOs
         else:
             self.pending.append(m)
         return True

@@ -462,6 +462,12 @@ class DataplaneTest:
         ts = [x[0] for x in self.cp.hellos if x[2]['boot_id'] == self.boot_id]
         self.check('hello_stops_after_ack', len(ts) <= 2, '%d HELLOs at +%s s' % (
             len(ts), ', +'.join('%.3f' % (t - ts[0]) for t in ts)))
+        # Then it says what it runs, once per accepted HELLO.
+        info = self.cp.infos[-1] if self.cp.infos else {}
+        self.check('dp_info_after_ack', len(self.cp.infos) == len(ts) and re.fullmatch(r'\d+\.\d+\.\d+', info.get(
+            'version', '')) is not None and info.get('dpdk', '').startswith('DPDK ')
+            and info.get('crypto', '').startswith('ipsec-mb '), '%d DP_INFO for %d HELLOs: %s' % (
+            len(self.cp.infos), len(ts), info))
         return True
 
     def t_icmp(self):

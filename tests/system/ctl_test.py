@@ -119,7 +119,9 @@ def detail_commands(u):
     rc, dps = ctl_json("show", "dataplanes")
     d = dps[0] if isinstance(dps, list) and len(dps) == 1 else {}
     ports = d.get("ports") if isinstance(d.get("ports"), list) else []
-    check("show dataplanes -j: sessions, IPC schema, each port's link", rc == 0
+    check("show dataplanes -j: versions, sessions, IPC schema, each port's link", rc == 0
+          and re.fullmatch(r"\d+\.\d+\.\d+", str(d.get("version"))) is not None
+          and str(d.get("dpdk_version")).startswith("DPDK ") and str(d.get("crypto")).startswith("ipsec-mb ")
           and d.get("connected") is True and d.get("sessions") == 1 and d.get("ipc_schema") == 1
           and sorted(p.get("role") for p in ports) == ["inside", "outside"]
           and all(p.get("link_up") is True and p.get("name", "").startswith("net_af_packet")
@@ -127,7 +129,8 @@ def detail_commands(u):
     rc, out, _ = ctl("show", "dataplanes")
     lines = out.splitlines()
     check("show dataplanes text", rc == 0 and len(lines) == 2
-          and lines[0].split()[-3:] == ["synced", "schema", "links"]
+          and lines[0].split()[-3:] == ["synced", "schema", "links"] and lines[0].split()[2] == "version"
+          and lines[1].split()[2] == d.get("version")
           and lines[1].split()[-3:] == ["yes", "1", "outside:up,inside:up"], out)
     rc, ir = ctl_json("show", "iroutes")
     r0 = ir[0] if isinstance(ir, list) and len(ir) == 1 and isinstance(ir[0], dict) else {}

@@ -593,10 +593,10 @@ static void
 test_dpvpn_only(void)
 {
 	struct mem m;
-	json_t *dps = json_pack("[{s:i, s:s, s:b, s:s, s:i, s:i, s:i, s:b, s:i,"
+	json_t *dps = json_pack("[{s:i, s:s, s:s, s:b, s:s, s:i, s:i, s:i, s:b, s:i,"
 		" s:[{s:i, s:s, s:b, s:i}, {s:i, s:s, s:b}]},"
 		" {s:i, s:s, s:b, s:s, s:i, s:i, s:i, s:b, s:i, s:[]}]",
-		"index", 0, "name", "dp0", "connected", 1, "boot_id", "00000000deadbeef",
+		"index", 0, "name", "dp0", "version", "0.1.0", "connected", 1, "boot_id", "00000000deadbeef",
 		"workers", 4, "max_sessions", 1024, "sessions", 2, "synced", 0, "ipc_schema", 1,
 		"ports",
 		"port", 0, "role", "outside", "link_up", 1, "link_speed_mbps", 25000,
@@ -606,12 +606,12 @@ test_dpvpn_only(void)
 		"ports");
 	ctl_text_dataplanes(mopen(&m), dps);
 	CHECK_STR(mtext(&m),
-		"index         name connected          boot-id workers max-sessions sessions synced"
-		" schema links\n"
-		"    0          dp0       yes 00000000deadbeef       4         1024        2     no"
-		"      1 outside:up,inside:down\n"
-		"    1          dp1        no 0000000000000001       1           64        0     no"
-		"      1 -\n");
+		"index         name  version connected          boot-id workers max-sessions sessions"
+		" synced schema links\n"
+		"    0          dp0    0.1.0       yes 00000000deadbeef       4         1024        2"
+		"     no      1 outside:up,inside:down\n"
+		"    1          dp1        -        no 0000000000000001       1           64        0"
+		"     no      1 -\n");
 	free(m.buf);
 	json_decref(dps);
 
