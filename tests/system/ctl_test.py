@@ -363,12 +363,18 @@ def status_period():
         "\t%s: %s\n" % (k, st.get(k)) in out for k in times), out)
 
 
-def reload_and_stop(srv):
+def reload_and_stop(srv, cli):
     rc, out, _ = ctl("reload")
-    check("reload", rc == 0 and out == "Server scheduled to reload\n", out)
+    check("reload", rc == 0 and out == "Server scheduled to reload\n"
+          and wait_for(lambda: "reload" in srv.text().lower(), 5), out)
+    up = L.connected(cli, 20)
+    before = cli.text().count("server-pushed-connection-reset")
     rc, out, _ = ctl("stop", "now")
     gone = wait_for(lambda: srv.p.poll() is not None, 10)
-    check("stop now", rc == 0 and out == "Server scheduled to stop\n" and gone, out)
+    # explicit-exit-notify 1: the client is told (RESTART) rather than left to time out
+    told = wait_for(lambda: cli.text().count("server-pushed-connection-reset") > before, 5)
+    check("stop now: dpvpnd exits, the client is told", rc == 0 and out == "Server scheduled to stop\n"
+          and gone and up and told, "%s(exited %s, client told %s)" % (out, gone, told))
 
 
 def stats():
@@ -630,7 +636,7 @@ def main():
         bad_input(srv)
         disconnect(u, cli)
         status_period()
-        reload_and_stop(srv)
+        reload_and_stop(srv, cli)
         sessions()
         bans()
     except Exception as e:  # a broken step is a failure, not a crash of the test
