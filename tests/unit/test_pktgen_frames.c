@@ -6,6 +6,7 @@
  */
 #include "pg_frames.h"
 #include "harness.h"
+#include "inet_sum.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -36,17 +37,6 @@ free_flow(struct pg_flow *f)
 	free(f->s2c);
 }
 
-static uint16_t
-sum16(const uint8_t *p, unsigned n)
-{
-	uint32_t s = 0;
-	for (unsigned i = 0; i < n; i += 2)
-		s += (uint32_t)p[i] << 8 | p[i + 1];
-	while (s >> 16)
-		s = (s & 0xFFFF) + (s >> 16);
-	return (uint16_t)s;
-}
-
 static void
 test_addresses(void)
 {
@@ -75,7 +65,7 @@ test_client_frame(uint8_t cipher, unsigned inner_len)
 	CHECK_EQ(len, PG_OVPN_OVERHEAD + inner_len);
 	CHECK_EQ(dp_aead_encrypt_burst(&cr, &op, 1), 1);
 	const uint8_t *ip = frame + PG_ETH_LEN;
-	CHECK_EQ(sum16(ip, 20), 0xFFFF);			/* header checksum */
+	CHECK_EQ(test_inet_sum(ip, 20), 0xFFFF);			/* header checksum */
 	CHECK_EQ((uint32_t)ip[16] << 24 | (uint32_t)ip[17] << 16 | ip[18] << 8 | ip[19], PG_DP_OUT_ADDR);
 	CHECK_EQ(ip[22] << 8 | ip[23], PG_SERVICE_PORT);
 	struct ovpn_data_hdr h;
@@ -94,7 +84,7 @@ test_client_frame(uint8_t cipher, unsigned inner_len)
 	CHECK_EQ(pg_inner_parse(ct, inner_len, &sess, &seq), 0);
 	CHECK_EQ(sess, 7);
 	CHECK(seq == 0x123456789ull);
-	CHECK_EQ(sum16(ct, 20), 0xFFFF);
+	CHECK_EQ(test_inet_sum(ct, 20), 0xFFFF);
 	free_flow(&f);
 }
 
