@@ -72,9 +72,10 @@ control ipc://$T/cp.sock
 max-sessions 1024
 mbufs 8191
 CONF
+	: > "$T/dp.log"	# now: see start_server
 	ip netns exec $NS_DP "$DP_BIN" --no-huge -m 512 --no-pci -l 0 --file-prefix $PREFIX \
 		--vdev net_af_packet0,iface=$O0 --vdev net_af_packet1,iface=$L0 \
-		-- --config "$T/dp.conf" > "$T/dp.log" 2>&1 &
+		-- --config "$T/dp.conf" >> "$T/dp.log" 2>&1 &
 	pids+=($!)
 }
 
@@ -119,7 +120,11 @@ dataplane ipc://$T/cp.sock
 dpvpnctl-socket $T/ctl.sock
 ${2:-}
 CONF
-	"$CP_BIN" --config "$T/server.conf" > "$T/dpvpnd.log" 2>&1 &
+	# Emptied here, not only by the background job's redirection: that one runs
+	# whenever the child is scheduled, and a wait_for on the log could read the
+	# previous run's lines first.
+	: > "$T/dpvpnd.log"
+	"$CP_BIN" --config "$T/server.conf" >> "$T/dpvpnd.log" 2>&1 &
 	CP_PID=$!
 	pids+=($CP_PID)
 }
@@ -140,7 +145,8 @@ data-ciphers $2
 verb 3
 ${6:-}
 CONF
-	ip netns exec "$ns" openvpn --config "$T/$name.conf" > "$T/$name.log" 2>&1 &
+	: > "$T/$name.log"	# now: see start_server
+	ip netns exec "$ns" openvpn --config "$T/$name.conf" >> "$T/$name.log" 2>&1 &
 	CLI_PID=$!
 	pids+=($CLI_PID)
 }
