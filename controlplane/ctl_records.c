@@ -131,25 +131,25 @@ cp_ctl_status_record(const struct cp_server *s)
 		dps += dp && dp->up;
 	}
 	json_t *st = json_object();
-	json_object_set_new(st, "pid", json_integer(getpid()));
-	json_object_set_new(st, "start_time", json_integer((json_int_t)s->start_time));
-	json_object_set_new(st, "now", json_integer((json_int_t)time(NULL)));
-	json_object_set_new(st, "active_sessions", json_integer(l.n_clients));
-	json_object_set_new(st, "total_sessions", json_integer((json_int_t)s->stats.sessions_ended));
-	json_object_set_new(st, "auth_failures", json_integer((json_int_t)s->stats.auth_failed));
-	json_object_set_new(st, "banned_ips", json_integer((json_int_t)cp_ctl_banned_count(s)));
+	set_count(st, "pid", (uint64_t)getpid());
+	set_count(st, "start_time", (uint64_t)s->start_time);
+	set_count(st, "now", (uint64_t)time(NULL));
+	set_count(st, "active_sessions", l.n_clients);
+	set_count(st, "total_sessions", s->stats.sessions_ended);
+	set_count(st, "auth_failures", s->stats.auth_failed);
+	set_count(st, "banned_ips", cp_ctl_banned_count(s));
 	sess_stats_record(st, &s->sess_stats);
-	json_object_set_new(st, "handshakes", json_integer((json_int_t)s->stats.handshakes));
-	json_object_set_new(st, "tls_errors", json_integer((json_int_t)s->stats.tls_errors));
-	json_object_set_new(st, "hand_timeouts", json_integer((json_int_t)s->stats.hand_timeouts));
-	json_object_set_new(st, "control_packets", json_integer((json_int_t)s->stats.punts));
-	json_object_set_new(st, "bad_packets", json_integer((json_int_t)s->stats.bad_packets));
-	json_object_set_new(st, "replays", json_integer((json_int_t)s->stats.replays));
-	json_object_set_new(st, "resets_sent", json_integer((json_int_t)s->stats.resets));
-	json_object_set_new(st, "resets_limited", json_integer((json_int_t)s->stats.resets_limited));
-	json_object_set_new(st, "rx_bytes", json_integer((json_int_t)l.bytes_in));
-	json_object_set_new(st, "tx_bytes", json_integer((json_int_t)l.bytes_out));
-	json_object_set_new(st, "dataplanes", json_integer(dps));
+	set_count(st, "handshakes", s->stats.handshakes);
+	set_count(st, "tls_errors", s->stats.tls_errors);
+	set_count(st, "hand_timeouts", s->stats.hand_timeouts);
+	set_count(st, "control_packets", s->stats.punts);
+	set_count(st, "bad_packets", s->stats.bad_packets);
+	set_count(st, "replays", s->stats.replays);
+	set_count(st, "resets_sent", s->stats.resets);
+	set_count(st, "resets_limited", s->stats.resets_limited);
+	set_count(st, "rx_bytes", l.bytes_in);
+	set_count(st, "tx_bytes", l.bytes_out);
+	set_count(st, "dataplanes", dps);
 	return st;
 }
 

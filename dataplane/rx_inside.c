@@ -4,8 +4,6 @@
  * packet-ids that never repeat (lease-bounded), and adds outer headers.
  * Also forwards decrypted packets to LAN next hops.
  */
-#include <string.h>
-
 #include <rte_cycles.h>
 #include <rte_prefetch.h>
 #include <rte_ring.h>
@@ -62,21 +60,6 @@ next_pid(struct dp_lcore *lc, struct dp_session *s, struct dp_key *k, enum dp_dr
 	return pid;
 }
 
-/*
- * The P_DATA_V2 header (§7: opcode|key_id, 24-bit peer-id, 32-bit packet-id,
- * big-endian) as two word stores: what ovpn_data_hdr_build() writes, without
- * its call and byte-by-byte stores, for nearly every packet sent.
- */
-static inline void
-hdr_v2_build(uint8_t *h, uint8_t key_id, uint32_t peer_id, uint32_t pid)
-{
-	uint32_t w0 = rte_cpu_to_be_32((uint32_t)(OVPN_P_DATA_V2 << 3 | key_id) << 24
-		| (peer_id & 0xFFFFFF));
-	uint32_t w1 = rte_cpu_to_be_32(pid);
-	memcpy(h, &w0, sizeof(w0));
-	memcpy(h + 4, &w1, sizeof(w1));
-}
-
 /* The session's tx key, or NULL; its line is prefetched for prepare(). */
 static struct dp_key *
 tx_key(const struct dp_session *s)
@@ -112,10 +95,7 @@ prepare(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_session *s, struct dp
 	why = DP_DROP_no_mbuf;
 	if (unlikely(!h))
 		goto drop;
-	if (likely(!v1))
-		hdr_v2_build(h, k->key_id, s->peer_id, pid);
-	else
-		ovpn_data_hdr_build(h, OVPN_P_DATA_V1, k->key_id, s->peer_id, pid);
+	ovpn_data_hdr_build(h, v1 ? OVPN_P_DATA_V1 : OVPN_P_DATA_V2, k->key_id, s->peer_id, pid);
 	/* Field by field: run_burst() sets ok and the private nonce and tag. */
 	op->key = k->tx;
 	op->data = h + hlen + OVPN_TAG_LEN;

@@ -20,15 +20,6 @@ rd32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
 int
 ovpn_data_parse(const uint8_t *p, size_t len, struct ovpn_data_hdr *h)
 {
@@ -58,20 +49,6 @@ ovpn_data_parse(const uint8_t *p, size_t len, struct ovpn_data_hdr *h)
 		h->packet_id = rd32(p + 1);
 	}
 	return 0;
-}
-
-size_t
-ovpn_data_hdr_build(uint8_t *p, unsigned opcode, unsigned key_id, uint32_t peer_id,
-	uint32_t packet_id)
-{
-	if (opcode == OVPN_P_DATA_V2) {
-		wr32(p, (peer_id & 0xFFFFFF) | (uint32_t)(opcode << 3 | key_id) << 24);
-		wr32(p + 4, packet_id);
-		return OVPN_DATA_V2_HDR_LEN;
-	}
-	p[0] = (uint8_t)(opcode << 3 | key_id);
-	wr32(p + 1, packet_id);
-	return OVPN_DATA_V1_HDR_LEN;
 }
 
 enum ovpn_payload

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 enum ovpn_opcode {
 	OVPN_P_CONTROL_HARD_RESET_CLIENT_V1 = 1,
@@ -62,9 +63,31 @@ struct ovpn_data_hdr {
  */
 int ovpn_data_parse(const uint8_t *p, size_t len, struct ovpn_data_hdr *h);
 
-/* Writes the header for opcode (6 or 9); returns its length (5 or 8). */
-size_t ovpn_data_hdr_build(uint8_t *p, unsigned opcode, unsigned key_id,
-	uint32_t peer_id, uint32_t packet_id);
+/* A big-endian 32-bit store; memcpy of a swapped word, so it is one store. */
+static inline void
+ovpn_put_be32(uint8_t *p, uint32_t v)
+{
+	v = __builtin_bswap32(v);	/* the dataplane and tools are little-endian x86 */
+	memcpy(p, &v, sizeof(v));
+}
+
+/*
+ * Writes the header for opcode (6 or 9); returns its length (5 or 8).
+ * Inline: the dataplane writes one for nearly every packet it sends.
+ */
+static inline size_t
+ovpn_data_hdr_build(uint8_t *p, unsigned opcode, unsigned key_id, uint32_t peer_id,
+	uint32_t packet_id)
+{
+	if (opcode == OVPN_P_DATA_V2) {
+		ovpn_put_be32(p, (peer_id & 0xFFFFFF) | (uint32_t)(opcode << 3 | key_id) << 24);
+		ovpn_put_be32(p + 4, packet_id);
+		return OVPN_DATA_V2_HDR_LEN;
+	}
+	p[0] = (uint8_t)(opcode << 3 | key_id);
+	ovpn_put_be32(p + 1, packet_id);
+	return OVPN_DATA_V1_HDR_LEN;
+}
 
 /* What a decrypted data-channel plaintext carries. */
 enum ovpn_payload {
