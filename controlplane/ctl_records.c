@@ -147,6 +147,7 @@ cp_ctl_status_record(const struct cp_server *s)
 	set_count(st, "replays", s->stats.replays);
 	set_count(st, "resets_sent", s->stats.resets);
 	set_count(st, "resets_limited", s->stats.resets_limited);
+	set_count(st, "connections_limited", s->stats.connections_limited);
 	set_count(st, "rx_bytes", l.bytes_in);
 	set_count(st, "tx_bytes", l.bytes_out);
 	set_count(st, "dataplanes", dps);

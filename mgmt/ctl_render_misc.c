@@ -40,6 +40,7 @@ static const struct {
 	{ "replays", "Replays" },
 	{ "resets_sent", "Resets sent" },
 	{ "resets_limited", "Resets rate-limited" },
+	{ "connections_limited", "Connections over connect-freq" },
 	{ "dataplanes", "Dataplanes connected" },
 };
 #define N_DPVPN_COUNTERS (sizeof(dpvpn_counters) / sizeof(dpvpn_counters[0]))

@@ -69,11 +69,11 @@ static json_t *
 status_rec(void)
 {
 	json_t *st = json_pack("{s:i, s:I, s:I, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i,"
-		" s:i, s:i, s:I, s:I, s:i}",
+		" s:i, s:i, s:i, s:I, s:I, s:i}",
 		"pid", 802, "start_time", NOW - 3501028, "now", NOW, "active_sessions", 2,
 		"total_sessions", 124, "auth_failures", 10, "banned_ips", 0, "handshakes", 130,
 		"tls_errors", 3, "hand_timeouts", 1, "control_packets", 5000, "bad_packets", 2,
-		"replays", 0, "resets_sent", 4, "resets_limited", 0,
+		"replays", 0, "resets_sent", 4, "resets_limited", 0, "connections_limited", 3,
 		"rx_bytes", (json_int_t)111335000, "tx_bytes", (json_int_t)1829593000,
 		"dataplanes", 1);
 	json_t *period = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i}",
@@ -423,6 +423,7 @@ test_status(void)
 		"\tReplays: 0\n"
 		"\tResets sent: 4\n"
 		"\tResets rate-limited: 0\n"
+		"\tConnections over connect-freq: 3\n"
 		"\tDataplanes connected: 1\n");
 	free(m.buf);
 
@@ -437,7 +438,7 @@ test_status(void)
 		"raw_avg_auth_time|Max auth time|raw_max_auth_time|Average session time|"
 		"raw_avg_session_time|Max session time|raw_max_session_time|RX|raw_rx|TX|raw_tx|"
 		"handshakes|tls_errors|hand_timeouts|control_packets|bad_packets|replays|"
-		"resets_sent|resets_limited|dataplanes");
+		"resets_sent|resets_limited|connections_limited|dataplanes");
 	const char *k;
 	json_t *v;
 	json_object_foreach(j, k, v) {
